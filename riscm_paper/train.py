@@ -4,136 +4,28 @@
 
 # %% ../nbs/02_train.ipynb #cb0ba8ac
 from __future__ import annotations
-import dataclasses, json, math, os, platform, warnings
-from dataclasses import dataclass, field, asdict, fields
+import json, os, warnings
+from dataclasses import asdict
 from pathlib import Path
 
-import datasets, torch, yaml
-from fastcore.basics import patch
+import datasets, torch
 from transformers import Trainer, TrainingArguments, TrainerCallback
 
-from .data import load_riscm, split_riscm, to_hf_dataset
-from .model import (PROMPT, load_model, load_processor, add_lora, make_tiny_checkpoint, CaptionCollator)
+from .config import Preset, differing, env_info, plan
+from .data import to_hf_dataset
+from .model import add_lora, CaptionCollator, load_model, load_processor, make_tiny_checkpoint
 
 # %% auto #0
-__all__ = ['PRESETS', 'Preset', 'plan', 'training_args', 'env_info', 'differing', 'resolve_model', 'last_checkpoint', 'train',
-           'StopAfter']
-
-# %% ../nbs/02_train.ipynb #916130fd
-@dataclass
-class Preset:
-    "Every hyper-parameter of one run; the defaults are the paper's r=8 recipe (§III-D, §IV)."
-    name:str='paper-r8' # preset name, recorded in the run folder
-    model:str='google/paligemma-3b-mix-224' # base checkpoint: hub id, local folder, or "tiny" (build a tiny random one)
-    quant:str='nf4' # base weights: "nf4" (4-bit NF4, double quant, bf16 compute), "bf16" or "fp32"
-    r:int=8 # LoRA rank
-    alpha:int|None=None # LoRA alpha; None means alpha = r, as in the paper
-    targets:str='paper' # LoRA target preset: "paper" or "text+projector"
-    lora_dropout:float=0.0 # LoRA dropout
-    prompt:str=PROMPT # task prefix given with every image
-    epochs:float=2 # passes over the training images (one sampled caption per image per pass)
-    max_steps:int=-1 # optimiser steps; -1 means derive from `epochs`
-    batch_size:int=2 # per-device micro-batch
-    grad_accum:int=4 # gradient accumulation steps (effective batch = batch_size * grad_accum)
-    lr:float=2e-5 # peak learning rate
-    lr_scheduler:str='linear' # HF scheduler name
-    warmup_steps:int=2 # linear warm-up steps
-    optim:str='adamw_8bit' # HF optimiser name (bitsandbytes 8-bit AdamW)
-    adam_beta2:float=0.999 # AdamW beta2
-    weight_decay:float=1e-6 # AdamW weight decay
-    max_grad_norm:float=1.0 # gradient clipping (HF default; the paper does not state one)
-    bf16:bool=True # bf16 mixed precision
-    gradient_checkpointing:bool=True # recompute activations in the backward pass
-    save_steps:int=100 # checkpoint every N optimiser steps
-    save_total_limit:int=1 # checkpoints kept
-    logging_steps:int=10 # log the training loss every N optimiser steps (Fig. 2)
-    report_to:str='tensorboard' # HF logging integration
-    seed:int=42 # seed for initialisation, caption sampling and data order
-    split_scheme:str='paper' # "paper" (80/20 by image) or "official"
-    split_seed:int=42 # seed of the paper split
-    decode:str='nucleus' # evaluation decoding: "nucleus", "greedy" or "beam"
-    top_p:float=0.95 # nucleus sampling mass
-    max_new_tokens:int=32 # caption length cap at evaluation
-    num_beams:int=3 # beams when decode="beam"
-    eval_batch_size:int=16 # images per generate() call
-
-    @property
-    def effective_batch(self)->int:
-        "Images per optimiser step."
-        return self.batch_size*self.grad_accum
-
-# %% ../nbs/02_train.ipynb #2f154b69
-PRESETS = {
-    'paper-r8': Preset(),
-    'paper-r16': Preset(name='paper-r16', r=16),
-    'demo': Preset(name='demo', model='tiny', quant='fp32', r=8, epochs=1, max_steps=600, batch_size=16,
-                   grad_accum=1, lr=1e-2, lr_scheduler='cosine', warmup_steps=30, optim='adamw_torch', bf16=False,
-                   gradient_checkpointing=False, save_steps=200, logging_steps=10, seed=0, eval_batch_size=64),
-}
-
-# %% ../nbs/02_train.ipynb #3bbd734f
-def _check_fields(d:dict, # candidate field values
-                  where:str, # what they came from, for the error message
-                 )->dict:
-    "Raise if `d` names a field `Preset` does not have."
-    known = {f.name for f in fields(Preset)}
-    bad = sorted(set(d)-known)
-    if bad: raise ValueError(f"{where}: unknown Preset field(s) {bad}; known fields: {sorted(known)}")
-    return d
-
-@patch(cls_method=True)
-def load(cls:Preset, name_or_path:str|Path, # a name in PRESETS, or a .json/.yaml/.yml file
-         **overrides, # Preset fields to change, e.g. lr=1e-4
-        )->Preset:
-    "The preset called `name_or_path` (or stored in that file), with `overrides` applied."
-    s = str(name_or_path)
-    if s in PRESETS: base = asdict(PRESETS[s])
-    elif Path(s).suffix.lower() in ('.json','.yaml','.yml'):
-        p = Path(s)
-        if not p.exists(): raise FileNotFoundError(f"preset file not found: {p}")
-        base = json.loads(p.read_text()) if p.suffix.lower()=='.json' else yaml.safe_load(p.read_text())
-        if not isinstance(base, dict): raise ValueError(f"{p}: expected a mapping of Preset fields")
-        _check_fields(base, str(p))
-    else: raise ValueError(f"unknown preset {s!r}; choose one of {sorted(PRESETS)} or a .json/.yaml file")
-    return cls(**{**base, **_check_fields(overrides, 'overrides')})
-
-@patch
-def save(self:Preset, path:str|Path, # .json, .yaml or .yml
-        )->Path:
-    "Write the preset to `path`, as YAML or JSON by its suffix."
-    p = Path(path); p.parent.mkdir(parents=True, exist_ok=True)
-    d = asdict(self)
-    p.write_text(yaml.safe_dump(d, sort_keys=False) if p.suffix.lower() in ('.yaml','.yml') else json.dumps(d, indent=2))
-    return p
-
-@patch
-def replace(self:Preset, **kw, # Preset fields to change
-           )->Preset:
-    "A copy with the fields in `kw` changed (checked)."
-    return dataclasses.replace(self, **_check_fields(kw, 'replace'))
-
-# %% ../nbs/02_train.ipynb #9c4d9b7c
-def plan(preset:Preset, # the run's preset
-         n_images:int, # training images
-        )->dict:
-    "Steps per epoch and in total, counted the way HF Trainer counts them."
-    if n_images < 1: raise ValueError(f"n_images must be positive, got {n_images}")
-    micro = math.ceil(n_images/preset.batch_size)
-    per_epoch = max(micro//preset.grad_accum + int(micro % preset.grad_accum > 0), 1)
-    total = preset.max_steps if preset.max_steps > 0 else math.ceil(preset.epochs*per_epoch)
-    return dict(images=n_images, effective_batch=preset.effective_batch, steps_per_epoch=per_epoch,
-                total_steps=total, epochs=total/per_epoch, samples_seen=total*preset.effective_batch)
+__all__ = ['training_args', 'last_checkpoint', 'train', 'StopAfter']
 
 # %% ../nbs/02_train.ipynb #001f8f35
 def training_args(preset:Preset, # the run's preset
                   out_dir:str|Path, # run folder
                  )->TrainingArguments:
     "HF `TrainingArguments` for `preset`, writing into `out_dir`."
-    out_dir = Path(out_dir)
-    os.environ['TENSORBOARD_LOGGING_DIR'] = str(out_dir/'runs')
     cpu = not torch.cuda.is_available()
     return TrainingArguments(
-        output_dir=str(out_dir), num_train_epochs=preset.epochs, max_steps=preset.max_steps,
+        output_dir=str(Path(out_dir)), num_train_epochs=preset.epochs, max_steps=preset.max_steps,
         per_device_train_batch_size=preset.batch_size, gradient_accumulation_steps=preset.grad_accum,
         learning_rate=preset.lr, lr_scheduler_type=preset.lr_scheduler, warmup_steps=preset.warmup_steps,
         optim=preset.optim, adam_beta2=preset.adam_beta2, weight_decay=preset.weight_decay,
@@ -143,45 +35,16 @@ def training_args(preset:Preset, # the run's preset
         seed=preset.seed, data_seed=preset.seed, remove_unused_columns=False, label_names=['labels'],
         dataloader_pin_memory=not cpu, use_cpu=cpu)
 
-# %% ../nbs/02_train.ipynb #bcfd3e25
-def env_info()->dict:
-    "Library versions and the device, for `env.json`."
-    import importlib.metadata as md
-    libs = ['torch','transformers','peft','bitsandbytes','accelerate','datasets','tokenizers','riscm_paper']
-    v = {}
-    for l in libs:
-        try: v[l] = md.version(l)
-        except md.PackageNotFoundError: v[l] = None
-    dev = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f'cpu ({os.cpu_count()} cores)'
-    return dict(python=platform.python_version(), platform=platform.platform(), device=dev, versions=v)
-
-# %% ../nbs/02_train.ipynb #4d0c2807
-def differing(old:dict, # settings a folder was made with
-              new:dict, # settings of this call
-             )->dict:
-    "The keys whose values differ, as `{key: (old, new)}` (empty when the two agree)."
-    return {k: (old.get(k), new.get(k)) for k in sorted(set(old)|set(new)) if old.get(k) != new.get(k)}
-
 # %% ../nbs/02_train.ipynb #93e50c16
-def resolve_model(preset:Preset, # the run's preset
-                  captions:list, # training captions, for a tiny model's tokenizer
-                  out_dir:str|Path, # run folder; a tiny base goes into out_dir/base-model
-                  seed:int=0, # seed of a tiny base
-                 )->str:
-    "The base model to load: `preset.model`, or a tiny checkpoint built for it when that is \"tiny\"."
-    if preset.model != 'tiny': return preset.model
-    dest = Path(out_dir)/'base-model'
-    if not (dest/'config.json').exists(): make_tiny_checkpoint(dest, captions, seed=seed)
-    return str(dest)
-
 def last_checkpoint(out_dir:str|Path, # run folder
                    )->Path|None:
     "The newest `checkpoint-N` folder in `out_dir`, if any."
-    cks = sorted(Path(out_dir).glob('checkpoint-*'), key=lambda p: int(p.name.split('-')[-1]) if p.name.split('-')[-1].isdigit() else -1)
+    steps = lambda p: int(p.name.split('-')[-1]) if p.name.split('-')[-1].isdigit() else -1
+    cks = sorted(Path(out_dir).glob('checkpoint-*'), key=steps)
     return cks[-1] if cks else None
 
 # %% ../nbs/02_train.ipynb #23ee3c51
-def train(preset:Preset|str, # a Preset, a preset name, or a preset file
+def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run folder
           data_root:str|Path, # RISC(M) folder: captions.csv + resized/
           out_dir:str|Path, # run folder for the preset, logs, checkpoints and the final adapter
           resume:bool=False, # continue from the last checkpoint in `out_dir`
@@ -191,33 +54,37 @@ def train(preset:Preset|str, # a Preset, a preset name, or a preset file
     "Fine-tune `preset` on the training images of `data_root`; returns `out_dir`."
     preset = preset if isinstance(preset, Preset) else Preset.load(preset)
     data_root, out_dir = Path(data_root), Path(out_dir)
+    if preset.r == 0: raise ValueError(f"preset {preset.name!r} has r=0, the zero-shot baseline: there is nothing to train")
     if not data_root.exists(): raise FileNotFoundError(f"data root not found: {data_root}")
     ck = last_checkpoint(out_dir)
     if not resume and (ck or (out_dir/'adapter').exists()):
         raise FileExistsError(f"{out_dir} already holds a run ({(ck or out_dir/'adapter').name}); pass resume=True to continue it, or choose another folder")
     if resume and ck is None: warnings.warn(f"resume=True but {out_dir} has no checkpoint: starting from step 0")
-    if resume and (out_dir/'preset.json').exists() and (diff := differing(asdict(Preset.load(out_dir/'preset.json')), asdict(preset))):
+    if resume and (out_dir/'preset.json').exists() and (diff := differing(asdict(Preset.load(out_dir)), asdict(preset))):
         raise ValueError(f"{out_dir} was trained with another preset; differing fields (theirs, yours): {diff}")
-    tr = split_riscm(load_riscm(data_root), scheme=preset.split_scheme, seed=preset.split_seed)['train']
-    pl = plan(preset, len(tr))
-    if verbose: print(f"[{preset.name}] {pl['images']:,} training images, effective batch {pl['effective_batch']}: "
-                      f"{pl['steps_per_epoch']:,} steps per epoch, {pl['total_steps']:,} in total"
+    train_df = preset.splits(data_root)['train']
+    steps = plan(preset, len(train_df))
+    if verbose: print(f"[{preset.name}] {steps['images']:,} training images, effective batch {steps['effective_batch']}: "
+                      f"{steps['steps_per_epoch']:,} steps per epoch, {steps['total_steps']:,} in total"
                       + (f"; resuming from {ck.name}" if resume and ck else ''))
     out_dir.mkdir(parents=True, exist_ok=True)
     preset.save(out_dir/'preset.json')
     (out_dir/'env.json').write_text(json.dumps(env_info(), indent=2))
     torch.manual_seed(preset.seed)
-    base = resolve_model(preset, [c for cs in tr.captions for c in cs], out_dir, seed=preset.seed)
+    base = preset.base_model(out_dir)
+    if preset.model == 'tiny' and not (Path(base)/'config.json').exists():  # a tiny base is built from the training captions
+        make_tiny_checkpoint(base, [c for cs in train_df.captions for c in cs], seed=preset.seed)
     model = add_lora(load_model(base, quant=preset.quant), r=preset.r, alpha=preset.alpha, targets=preset.targets,
                      dropout=preset.lora_dropout, gradient_checkpointing=preset.gradient_checkpointing)
-    coll = CaptionCollator(load_processor(base), prompt=preset.prompt, train=True, seed=preset.seed)
-    ds = to_hf_dataset(tr).cast_column('image', datasets.Image(decode=False))  # the collator reads and checks each file
-    trainer = Trainer(model=model, args=training_args(preset, out_dir), train_dataset=ds, data_collator=coll,
+    collator = CaptionCollator(load_processor(base), prompt=preset.prompt, train=True, seed=preset.seed)
+    ds = to_hf_dataset(train_df).cast_column('image', datasets.Image(decode=False))  # the collator reads and checks each file
+    os.environ['TENSORBOARD_LOGGING_DIR'] = str(out_dir/'runs')  # transformers 5 has no logging_dir argument
+    trainer = Trainer(model=model, args=training_args(preset, out_dir), train_dataset=ds, data_collator=collator,
                       callbacks=callbacks)
     trainer.train(resume_from_checkpoint=str(ck) if resume and ck else None)
     trainer.save_state()
     model.save_pretrained(out_dir/'adapter')
-    (out_dir/'train_summary.json').write_text(json.dumps(dict(plan=pl, base=base, global_step=trainer.state.global_step), indent=2))
+    (out_dir/'train_summary.json').write_text(json.dumps(dict(plan=steps, base=base, global_step=trainer.state.global_step), indent=2))
     return out_dir
 
 # %% ../nbs/02_train.ipynb #eb29d1b3
