@@ -12,8 +12,8 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['SOURCES', 'SPLITS', 'IMAGE_SIZE', 'CAPTION_COLS', 'SOURCE_SIZES', 'PAPER_TRAIN_FRACTION', 'find_real_riscm',
            'normalize_caption', 'is_blank_caption', 'round_half_up', 'largest_remainder', 'clean_captions',
-           'load_riscm', 'read_image', 'split_riscm', 'split_table', 'caption_lengths', 'caption_length_stats',
-           'to_hf_dataset']
+           'load_riscm', 'read_image', 'split_riscm', 'split_table', 'ids_sha256', 'caption_lengths',
+           'caption_length_stats', 'to_hf_dataset']
 
 # %% ../nbs/00_data.ipynb #251aeb59
 import datasets
@@ -258,6 +258,12 @@ def split_table(splits:dict, # split name -> frame, as returned by split_riscm
     t.loc['total'] = t.sum()
     t['captions_per_image'] = (t.captions / t.images).round(2)
     return t
+
+# %% ../nbs/00_data.ipynb #cb713928
+def ids_sha256(images:Iterable, # image ids of one split
+              ) -> str:
+    "SHA-256 of the sorted image ids, one per line: the fingerprint of a split."
+    return hashlib.sha256('\n'.join(sorted(map(str, images))).encode()).hexdigest()
 
 # %% ../nbs/00_data.ipynb #339cd1bd
 def _flat(captions:Iterable, # strings, or lists of strings

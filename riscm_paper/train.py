@@ -12,7 +12,7 @@ import datasets, torch
 from transformers import Trainer, TrainingArguments, TrainerCallback
 
 from .config import Preset, differing, env_info, plan
-from .data import to_hf_dataset
+from .data import ids_sha256, to_hf_dataset
 from .model import add_lora, CaptionCollator, load_model, load_processor, make_tiny_checkpoint
 
 # %% auto #0
@@ -62,13 +62,17 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     if resume and ck is None: warnings.warn(f"resume=True but {out_dir} has no checkpoint: starting from step 0")
     if resume and (out_dir/'preset.json').exists() and (diff := differing(asdict(Preset.load(out_dir)), asdict(preset))):
         raise ValueError(f"{out_dir} was trained with another preset; differing fields (theirs, yours): {diff}")
-    train_df = preset.splits(data_root)['train']
-    steps = plan(preset, len(train_df))
+    splits = preset.splits(data_root)
+    train_df, steps = splits['train'], plan(preset, len(splits['train']))
+    if steps['total_steps'] < preset.logging_steps:
+        raise ValueError(f"{steps['total_steps']} optimiser steps would log no training loss (logging_steps={preset.logging_steps}): "
+                         "train for more steps or lower logging_steps")
     if verbose: print(f"[{preset.name}] {steps['images']:,} training images, effective batch {steps['effective_batch']}: "
                       f"{steps['steps_per_epoch']:,} steps per epoch, {steps['total_steps']:,} in total"
                       + (f"; resuming from {ck.name}" if resume and ck else ''))
     out_dir.mkdir(parents=True, exist_ok=True)
     preset.save(out_dir/'preset.json')
+    (out_dir/'split.json').write_text(json.dumps({k: dict(n=len(v), sha256=ids_sha256(v.image)) for k, v in splits.items()}, indent=2))
     (out_dir/'env.json').write_text(json.dumps(env_info(), indent=2))
     torch.manual_seed(preset.seed)
     base = preset.base_model(out_dir)
