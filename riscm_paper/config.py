@@ -66,6 +66,9 @@ class Preset:
         if self.max_steps == 0 or self.max_steps < -1:
             raise ValueError(f"Preset field max_steps={self.max_steps} must be positive, or -1 to derive it from epochs")
         if self.r < 0: raise ValueError(f"Preset field r={self.r} must be positive (0 only for the zero-shot baseline)")
+        if self.save_steps % self.logging_steps:
+            raise ValueError(f"Preset field save_steps={self.save_steps} must be a multiple of logging_steps={self.logging_steps}, "
+                             "so that a resumed run logs exactly the losses of an uninterrupted one")
 
     @property
     def effective_batch(self)->int:
@@ -187,6 +190,12 @@ def base_model(self:Preset, run_dir:str|Path, # the run folder
 LIBRARIES = ('riscm_paper', 'torch', 'transformers', 'peft', 'bitsandbytes', 'accelerate', 'datasets', 'tokenizers',
              'evaluate', 'nltk', 'sacrebleu', 'pycocoevalcap', 'wn')  # versions every run records
 
+def _cpu_model()->str:
+    "The processor's model name (float order, and so the last digits of a result, can differ between processors)."
+    info = Path('/proc/cpuinfo')
+    names = [l.split(':', 1)[1].strip() for l in info.read_text().splitlines() if l.startswith('model name')] if info.exists() else []
+    return names[0] if names else platform.processor() or platform.machine()
+
 def env_info()->dict:
     "Python, Java, the libraries that train, generate and score, and the device: for env.json and metrics.json."
     versions = {}
@@ -196,7 +205,8 @@ def env_info()->dict:
     try: java = subprocess.run(['java', '-version'], capture_output=True, text=True, timeout=30).stderr.splitlines()[0]
     except (OSError, subprocess.SubprocessError, IndexError): java = None
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f'cpu ({os.cpu_count()} cores)'
-    return dict(python=platform.python_version(), platform=platform.platform(), device=device, java=java, versions=versions)
+    return dict(python=platform.python_version(), platform=platform.platform(), device=device, cpu=_cpu_model(),
+                torch_threads=torch.get_num_threads(), java=java, versions=versions)
 
 # %% ../nbs/00_config.ipynb #53dbcee3
 def differing(old:dict, # settings a folder was made with

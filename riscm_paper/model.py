@@ -267,7 +267,7 @@ class CaptionCollator:
             batch = self.processor(images=images, text=text, padding='longest', padding_side='left', return_tensors='pt')
             batch.pop('labels', None)
             return batch
-        suffix = [self.pick(e, i) for i, e in enumerate(examples)]
+        suffix = [e['caption'] if 'caption' in e else self.pick(e, i) for i, e in enumerate(examples)]  # training draws it per epoch
         return self.processor(images=images, text=text, suffix=suffix, padding='longest', padding_side='right',
                               return_tensors='pt')
 

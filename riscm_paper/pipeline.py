@@ -16,7 +16,7 @@ __all__ = ['train_stage', 'eval_stage', 'record_settings', 'demo_inputs', 'paper
 from tqdm.auto import tqdm
 
 from .audit import make_audit
-from .config import PRESETS, Preset, differing
+from .config import PRESETS, Preset, differing, env_info
 from .demo import make_demo_riscm
 from .evaluation import evaluate_run
 from .figures import make_figures, write_manifest
@@ -127,5 +127,6 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
         print(f'--- {name}'); stage()
     manifest = write_manifest(out, preset, data, model, runs, split='test', decode=decode)
     make_figures(manifest, figures); make_audit(manifest, figures)
+    (Path(figures)/'machine.json').write_text(json.dumps(env_info(), indent=2))  # what made these figures: CPU, threads, versions
     print(f'done in {time.time()-start:.0f} s: {manifest}, figures in {figures}/')
     return json.loads(manifest.read_text())

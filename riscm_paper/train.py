@@ -4,11 +4,11 @@
 
 # %% ../nbs/02_train.ipynb #cb0ba8ac
 from __future__ import annotations
-import json, os, warnings
+import json, os, shutil, warnings
 from dataclasses import asdict
 from pathlib import Path
 
-import datasets, torch
+import datasets, numpy as np, torch
 from transformers import Trainer, TrainingArguments, TrainerCallback
 
 from .config import Preset, differing, env_info, plan
@@ -16,7 +16,8 @@ from .data import ids_sha256, to_hf_dataset
 from .model import add_lora, CaptionCollator, load_model, load_processor, make_tiny_checkpoint
 
 # %% auto #0
-__all__ = ['training_args', 'last_checkpoint', 'train', 'StopAfter']
+__all__ = ['CHECKPOINT_MARK', 'training_args', 'EpochCaptions', 'FollowEpoch', 'MarkComplete', 'checkpoint_problem',
+           'last_checkpoint', 'set_aside_incomplete', 'RiscmTrainer', 'train']
 
 # %% ../nbs/02_train.ipynb #001f8f35
 def training_args(preset:Preset, # the run's preset
@@ -35,19 +36,97 @@ def training_args(preset:Preset, # the run's preset
         seed=preset.seed, data_seed=preset.seed, remove_unused_columns=False, label_names=['labels'],
         dataloader_pin_memory=not cpu, use_cpu=cpu)
 
+# %% ../nbs/02_train.ipynb #6af751fc
+class EpochCaptions(torch.utils.data.Dataset):
+    "Training examples, each with one caption drawn from (seed, epoch, index): the same after a resume, in any worker."
+    def __init__(self, ds, # examples with `captions` (a `datasets.Dataset` from `to_hf_dataset`)
+                 seed:int, # the run's seed
+                ): self.ds, self.seed, self.epoch = ds, seed, 0
+    def __len__(self): return len(self.ds)
+    def set_epoch(self, epoch:int):
+        "Called by Trainer (through accelerate) at the start of every epoch."
+        self.epoch = epoch
+    def __getitem__(self, i:int) -> dict:
+        "Example `i` with its caption for this epoch."
+        ex = self.ds[i]
+        caps = [c for c in ex['captions'] if c and c.strip()]
+        if not caps: raise ValueError(f"training image {ex.get('image_id', i)!r} has no non-empty caption")
+        return {**ex, 'caption': caps[int(np.random.default_rng([self.seed, self.epoch, i]).integers(len(caps)))]}
+
+class FollowEpoch(TrainerCallback):
+    "Set the dataset's epoch as each epoch begins, a resumed one included."
+    def __init__(self, ds:EpochCaptions): self.ds = ds
+    def on_epoch_begin(self, args, state, control, **kw):
+        "Trainer's `state.epoch` is a whole number here, or the resumed epoch plus its fraction done."
+        self.ds.set_epoch(int(state.epoch))
+
 # %% ../nbs/02_train.ipynb #93e50c16
+CHECKPOINT_MARK = 'riscm_complete.json'  # written into a checkpoint last, listing its files and sizes
+
+class MarkComplete(TrainerCallback):
+    "Mark each checkpoint complete once Trainer has written all of it: its files and their sizes, written last."
+    def on_save(self, args, state, control, **kw):
+        "List the new checkpoint's files (main process only)."
+        ck = Path(args.output_dir)/f'checkpoint-{state.global_step}'
+        if state.is_world_process_zero and ck.is_dir():
+            files = {str(p.relative_to(ck)): p.stat().st_size for p in sorted(ck.rglob('*')) if p.is_file() and p.name != CHECKPOINT_MARK}
+            (ck/CHECKPOINT_MARK).write_text(json.dumps(files, indent=1))
+
+# %% ../nbs/02_train.ipynb #f95e469c
+def checkpoint_problem(ck:Path, # a checkpoint-N folder
+                      )->str|None:
+    "What makes checkpoint `ck` unusable (interrupted save, missing or truncated file), or None when it is complete."
+    mark = ck/CHECKPOINT_MARK
+    if not mark.is_file(): return f"it has no {CHECKPOINT_MARK} (its save was interrupted)"
+    for name, size in json.loads(mark.read_text()).items():
+        if not (ck/name).is_file(): return f"{name} is missing"
+        if (ck/name).stat().st_size != size: return f"{name} has {(ck/name).stat().st_size:,} bytes, {size:,} when saved (truncated)"
+    return None
+
+# %% ../nbs/02_train.ipynb #534e4d3b
 def last_checkpoint(out_dir:str|Path, # run folder
+                    warn:bool=True, # warn about newer checkpoints that are incomplete
                    )->Path|None:
-    "The newest `checkpoint-N` folder in `out_dir`, if any."
+    "The newest complete `checkpoint-N` folder in `out_dir`, if any."
     steps = lambda p: int(p.name.split('-')[-1]) if p.name.split('-')[-1].isdigit() else -1
-    cks = sorted(Path(out_dir).glob('checkpoint-*'), key=steps)
-    return cks[-1] if cks else None
+    for ck in sorted(Path(out_dir).glob('checkpoint-*'), key=steps, reverse=True):
+        if (problem := checkpoint_problem(ck)) is None: return ck
+        if warn: warnings.warn(f"{ck.name} in {out_dir} is incomplete: {problem}; looking for an earlier checkpoint")
+    return None
+
+# %% ../nbs/02_train.ipynb #1b490fb8
+def set_aside_incomplete(out_dir:Path, # run folder
+                         keep:Path|None, # the checkpoint the run resumes from
+                        )->list:
+    "Rename checkpoints newer than `keep` (incomplete ones) to `incomplete-checkpoint-N`, so Trainer neither reuses nor rotates them."
+    steps = lambda p: int(p.name.split('-')[-1]) if p.name.split('-')[-1].isdigit() else -1
+    newer = [p for p in Path(out_dir).glob('checkpoint-*') if steps(p) > (steps(keep) if keep else -1)]
+    for p in newer:
+        aside = p.with_name(f'incomplete-{p.name}')
+        shutil.rmtree(aside, ignore_errors=True)
+        p.rename(aside)
+        print(f"resume: {p.name} is incomplete ({checkpoint_problem(aside)}); set aside as {aside.name}; "
+              f"resuming from {keep.name if keep else 'step 0'}")
+    return newer
+
+# %% ../nbs/02_train.ipynb #d598affa
+class RiscmTrainer(Trainer):
+    "HF Trainer that stops at the first non-finite loss, naming the optimiser step."
+    def training_step(self, model, inputs, num_items_in_batch=None):
+        "Trainer's step, then a check that the loss is finite."
+        loss = super().training_step(model, inputs, num_items_in_batch)
+        if not torch.isfinite(loss).all():
+            kept = last_checkpoint(self.args.output_dir, warn=False)
+            raise FloatingPointError(f"training stopped: the loss is {loss.item()} at optimiser step {self.state.global_step + 1} in "
+                                     f"{self.args.output_dir}; the last complete checkpoint ({kept.name if kept else 'none'}) is kept. "
+                                     "Lower the learning rate or check the data, then resume")
+        return loss
 
 # %% ../nbs/02_train.ipynb #23ee3c51
 def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run folder
           data_root:str|Path, # RISC(M) folder: captions.csv + resized/
           out_dir:str|Path, # run folder for the preset, logs, checkpoints and the final adapter
-          resume:bool=False, # continue from the last checkpoint in `out_dir`
+          resume:bool=False, # continue from the last complete checkpoint in `out_dir`
           callbacks:list|None=None, # extra `TrainerCallback`s
           verbose:bool=True, # print the plan
          )->Path:
@@ -56,10 +135,9 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     data_root, out_dir = Path(data_root), Path(out_dir)
     if preset.r == 0: raise ValueError(f"preset {preset.name!r} has r=0, the zero-shot baseline: there is nothing to train")
     if not data_root.exists(): raise FileNotFoundError(f"data root not found: {data_root}")
-    ck = last_checkpoint(out_dir)
+    ck = last_checkpoint(out_dir, warn=resume)
     if not resume and (ck or (out_dir/'adapter').exists()):
         raise FileExistsError(f"{out_dir} already holds a run ({(ck or out_dir/'adapter').name}); pass resume=True to continue it, or choose another folder")
-    if resume and ck is None: warnings.warn(f"resume=True but {out_dir} has no checkpoint: starting from step 0")
     if resume and (out_dir/'preset.json').exists() and (diff := differing(asdict(Preset.load(out_dir)), asdict(preset))):
         raise ValueError(f"{out_dir} was trained with another preset; differing fields (theirs, yours): {diff}")
     splits = preset.splits(data_root)
@@ -67,6 +145,7 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     if steps['total_steps'] < preset.logging_steps:
         raise ValueError(f"{steps['total_steps']} optimiser steps would log no training loss (logging_steps={preset.logging_steps}): "
                          "train for more steps or lower logging_steps")
+    if resume: set_aside_incomplete(out_dir, ck)
     if verbose: print(f"[{preset.name}] {steps['images']:,} training images, effective batch {steps['effective_batch']}: "
                       f"{steps['steps_per_epoch']:,} steps per epoch, {steps['total_steps']:,} in total"
                       + (f"; resuming from {ck.name}" if resume and ck else ''))
@@ -81,22 +160,13 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     model = add_lora(load_model(base, quant=preset.quant), r=preset.r, alpha=preset.alpha, targets=preset.targets,
                      dropout=preset.lora_dropout, gradient_checkpointing=preset.gradient_checkpointing)
     collator = CaptionCollator(load_processor(base), prompt=preset.prompt, train=True, seed=preset.seed)
-    ds = to_hf_dataset(train_df).cast_column('image', datasets.Image(decode=False))  # the collator reads and checks each file
+    images = to_hf_dataset(train_df).cast_column('image', datasets.Image(decode=False))  # the collator reads and checks each file
     os.environ['TENSORBOARD_LOGGING_DIR'] = str(out_dir/'runs')  # transformers 5 has no logging_dir argument
-    trainer = Trainer(model=model, args=training_args(preset, out_dir), train_dataset=ds, data_collator=collator,
-                      callbacks=callbacks)
+    examples = EpochCaptions(images, preset.seed)
+    trainer = RiscmTrainer(model=model, args=training_args(preset, out_dir), train_dataset=examples, data_collator=collator,
+                           callbacks=[MarkComplete(), FollowEpoch(examples), *(callbacks or [])])
     trainer.train(resume_from_checkpoint=str(ck) if resume and ck else None)
     trainer.save_state()
     model.save_pretrained(out_dir/'adapter')
     (out_dir/'train_summary.json').write_text(json.dumps(dict(plan=steps, base=base, global_step=trainer.state.global_step), indent=2))
     return out_dir
-
-# %% ../nbs/02_train.ipynb #eb29d1b3
-class StopAfter(TrainerCallback):
-    "Stop training after `step` optimiser steps, as a lost session would."
-    def __init__(self, step:int, # optimiser step after which to stop
-                ): self.step = step
-    def on_step_end(self, args, state, control, **kw):
-        "Ask Trainer to stop once `state.global_step` reaches `step` (it saves a due checkpoint first)."
-        if state.global_step >= self.step: control.should_training_stop = True
-        return control
