@@ -4,19 +4,21 @@
 
 # %% ../nbs/01_model.ipynb #f5a2f19f
 from __future__ import annotations
-import gc, io, json, random, string, time, warnings
+import gc, io, json, os, random, string, time, warnings
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['QUANTS', 'GEMMA_SPECIALS', 'LORA_PROJ', 'LORA_TARGETS', 'GC_KWARGS', 'paligemma_3b_config', 'count_params',
            'nf4_config', 'bnb_cpu_workaround', 'load_model', 'load_processor', 'tiny_tokenizer', 'tiny_processor',
            'tiny_config', 'make_tiny_checkpoint', 'add_lora', 'lora_modules', 'lora_param_table', 'CaptionCollator',
-           'fake_caption_batch', 'save_random_checkpoint', 'gpu_smoke']
+           'caption_loss', 'DequantLinear', 'dequantize_4bit_cache', 'fake_caption_batch', 'save_random_checkpoint',
+           'gpu_smoke']
 
 # %% ../nbs/01_model.ipynb #3a168aed
 import bitsandbytes as bnb
 import pandas as pd
 import torch
+import torch.nn.functional as F
 from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
 from PIL import Image
 from tokenizers import AddedToken, Tokenizer, models, normalizers, pre_tokenizers, trainers
@@ -71,13 +73,13 @@ def _check_local(name_or_path):
 def load_model(name_or_path:str|Path, # hub id (`google/paligemma-3b-mix-224`, `-pt-224`) or a local folder
                quant:str='nf4', # frozen-base precision: 'nf4' (Q-LoRA), 'bf16' or 'fp32'
                dtype:torch.dtype|None=None, # dtype of unquantised weights; None: fp32 for 'fp32', else bf16
-               device_map=None, # `from_pretrained`'s device map; None: GPU 0 if there is one, else CPU
+               device_map=None, # `from_pretrained`'s device map; None: this process's GPU (`LOCAL_RANK`, else 0) if there is one, else CPU
               ) -> PaliGemmaForConditionalGeneration:
     "Load PaliGemma with its base frozen in `quant` precision (the bitsandbytes CPU workaround applied)."
     if quant not in QUANTS: raise ValueError(f'quant={quant!r} is not one of {QUANTS}')
     _check_local(name_or_path)
     dtype = dtype or (torch.float32 if quant == 'fp32' else torch.bfloat16)
-    if device_map is None and torch.cuda.is_available(): device_map = {'': 0}
+    if device_map is None and torch.cuda.is_available(): device_map = {'': int(os.environ.get('LOCAL_RANK', 0))}  # each data-parallel rank its own GPU
     extra = {'quantization_config': nf4_config()} if quant == 'nf4' else {}
     model = PaliGemmaForConditionalGeneration.from_pretrained(name_or_path, dtype=dtype, device_map=device_map,
                                                               local_files_only=Path(name_or_path).is_dir(), **extra)
@@ -270,6 +272,44 @@ class CaptionCollator:
         suffix = [e['caption'] if 'caption' in e else self.pick(e, i) for i, e in enumerate(examples)]  # training draws it per epoch
         return self.processor(images=images, text=text, suffix=suffix, padding='longest', padding_side='right',
                               return_tensors='pt')
+
+# %% ../nbs/01_model.ipynb #a3c0a4fc
+def caption_loss(model, # PaliGemma (with adapters) in training mode
+                 inputs:dict, # a collated batch without `labels`
+                 labels:torch.Tensor, # the batch's labels (-100 where nothing is predicted)
+                 num_items_in_batch=None, # label tokens in the whole optimiser step (Trainer's); None: this batch's
+                )->tuple:
+    "(loss, outputs): the model's causal-LM loss, with logits computed only at the positions that have a label."
+    target = F.pad(labels[:, 1:], (0, 1), value=-100)  # position t predicts token t+1
+    keep = target != -100
+    out = model(**inputs, logits_to_keep=keep, use_cache=False)
+    loss = F.cross_entropy(out.logits.float(), target[keep], reduction='sum')
+    return loss / (keep.sum() if num_items_in_batch is None else num_items_in_batch), out
+
+# %% ../nbs/01_model.ipynb #118a61db
+class DequantLinear(torch.nn.Linear):
+    "A frozen Linear whose bf16 weight was dequantised once from NF4; computes like bnb's `Linear4bit`."
+    def forward(self, x):
+        "bf16 matmul, result in the input's dtype."
+        bias = None if self.bias is None else self.bias.to(self.weight.dtype)
+        return F.linear(x.to(self.weight.dtype), self.weight, bias).to(x.dtype)
+
+@torch.no_grad()
+def dequantize_4bit_cache(model:torch.nn.Module, # a model holding bitsandbytes `Linear4bit` layers (e.g. after `add_lora`)
+                         )->int:
+    "Replace every `Linear4bit` by a `DequantLinear` holding its weight dequantised once; returns how many."
+    swapped = 0
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if not isinstance(child, bnb.nn.Linear4bit): continue
+            weight = bnb.functional.dequantize_4bit(child.weight.data, child.weight.quant_state).to(child.compute_dtype or torch.bfloat16)
+            layer = DequantLinear(child.in_features, child.out_features, bias=child.bias is not None, device=weight.device, dtype=weight.dtype)
+            layer.weight = torch.nn.Parameter(weight, requires_grad=False)
+            if child.bias is not None: layer.bias = torch.nn.Parameter(child.bias.data.to(weight.dtype), requires_grad=False)
+            setattr(parent, name, layer); swapped += 1
+    gc.collect()
+    if torch.cuda.is_available(): torch.cuda.empty_cache()
+    return swapped
 
 # %% ../nbs/01_model.ipynb #0a9829d0
 def fake_caption_batch(config:PaliGemmaConfig, # model configuration (for image size, image token, vocab)

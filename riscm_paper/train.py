@@ -13,7 +13,8 @@ from transformers import Trainer, TrainingArguments, TrainerCallback
 
 from .config import Preset, differing, env_info, plan
 from .data import ids_sha256, to_hf_dataset
-from .model import add_lora, CaptionCollator, load_model, load_processor, make_tiny_checkpoint
+from .model import (CaptionCollator, add_lora, caption_loss, dequantize_4bit_cache, load_model, load_processor,
+                               make_tiny_checkpoint)
 
 # %% auto #0
 __all__ = ['CHECKPOINT_MARK', 'training_args', 'EpochCaptions', 'FollowEpoch', 'MarkComplete', 'checkpoint_problem',
@@ -34,7 +35,9 @@ def training_args(preset:Preset, # the run's preset
         save_strategy='steps', save_steps=preset.save_steps, save_total_limit=preset.save_total_limit,
         logging_strategy='steps', logging_steps=preset.logging_steps, report_to=[preset.report_to] if preset.report_to not in ('none', None, '') else [],
         seed=preset.seed, data_seed=preset.seed, remove_unused_columns=False, label_names=['labels'],
-        dataloader_pin_memory=not cpu, use_cpu=cpu)
+        dataloader_pin_memory=not cpu, use_cpu=cpu,
+        dataloader_num_workers=preset.workers, dataloader_persistent_workers=False,  # FollowEpoch reaches fresh workers each epoch
+        ddp_find_unused_parameters=False)  # every adapter gets a gradient every step
 
 # %% ../nbs/02_train.ipynb #6af751fc
 class EpochCaptions(torch.utils.data.Dataset):
@@ -111,7 +114,21 @@ def set_aside_incomplete(out_dir:Path, # run folder
 
 # %% ../nbs/02_train.ipynb #d598affa
 class RiscmTrainer(Trainer):
-    "HF Trainer that stops at the first non-finite loss, naming the optimiser step."
+    "HF Trainer that can compute logits only where labels are, and stops at the first non-finite loss, naming the step."
+    def __init__(self, *args, caption_only:bool=False, # compute the loss with `caption_loss` (the same value, faster)
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.caption_only = caption_only
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        "Trainer's loss; with `caption_only`, the same loss from logits at the labelled positions only."
+        if not self.caption_only or 'labels' not in inputs: return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        inputs = dict(inputs); labels = inputs.pop('labels')
+        loss, outputs = caption_loss(model, inputs, labels, num_items_in_batch)
+        if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+            loss = loss * self.accelerator.num_processes  # as Trainer.compute_loss: DDP averages gradients over the ranks
+        return (loss, outputs) if return_outputs else loss
+
     def training_step(self, model, inputs, num_items_in_batch=None):
         "Trainer's step, then a check that the loss is finite."
         loss = super().training_step(model, inputs, num_items_in_batch)
@@ -159,12 +176,13 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
         make_tiny_checkpoint(base, [c for cs in train_df.captions for c in cs], seed=preset.seed)
     model = add_lora(load_model(base, quant=preset.quant), r=preset.r, alpha=preset.alpha, targets=preset.targets,
                      dropout=preset.lora_dropout, gradient_checkpointing=preset.gradient_checkpointing)
+    if preset.dequant_cache and preset.quant == 'nf4': dequantize_4bit_cache(model)  # the same maths, without dequantising every step
     collator = CaptionCollator(load_processor(base), prompt=preset.prompt, train=True, seed=preset.seed)
     images = to_hf_dataset(train_df).cast_column('image', datasets.Image(decode=False))  # the collator reads and checks each file
     os.environ['TENSORBOARD_LOGGING_DIR'] = str(out_dir/'runs')  # transformers 5 has no logging_dir argument
     examples = EpochCaptions(images, preset.seed)
     trainer = RiscmTrainer(model=model, args=training_args(preset, out_dir), train_dataset=examples, data_collator=collator,
-                           callbacks=[MarkComplete(), FollowEpoch(examples), *(callbacks or [])])
+                           callbacks=[MarkComplete(), FollowEpoch(examples), *(callbacks or [])], caption_only=preset.caption_loss)
     trainer.train(resume_from_checkpoint=str(ck) if resume and ck else None)
     trainer.save_state()
     model.save_pretrained(out_dir/'adapter')
