@@ -19,9 +19,10 @@ from .audit import make_audit
 from .config import PRESETS, Preset, differing, env_info
 from .demo import make_demo_riscm
 from .evaluation import evaluate_run
-from .figures import make_figures, write_manifest
+from .figures import RUN_NAMES, make_figures, write_manifest
 from .model import make_tiny_checkpoint
 from .train import last_checkpoint, train
+from .use import write_gallery
 
 # %% ../nbs/08_pipeline.ipynb #00c99eae
 def train_stage(preset:Preset, # the rank's preset
@@ -107,7 +108,7 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
               n_images:int=400, # demo: synthetic images to write
               **overrides, # Preset fields applied to both ranks (e.g. max_steps=100)
              )->dict:
-    "Run the paper end to end (data, baseline, r=8, r=16, evaluation, figures, audit); returns the manifest."
+    "Run the paper end to end (data, baseline, r=8, r=16, evaluation, figures, audit, gallery); returns the manifest."
     if preset not in ('demo', 'paper'): raise ValueError(f"unknown preset {preset!r}; choose 'demo' or 'paper'")
     if preset == 'demo' and (data is not None or model is not None):
         raise ValueError("--preset demo writes its own data and model; leave --data and --model out")
@@ -127,6 +128,7 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
         print(f'--- {name}'); stage()
     manifest = write_manifest(out, preset, data, model, runs, split='test', decode=decode)
     make_figures(manifest, figures); make_audit(manifest, figures)
+    write_gallery({RUN_NAMES[k]: v for k, v in runs.items()}, data, Path(figures)/'gallery.html', decode=decode)
     (Path(figures)/'machine.json').write_text(json.dumps(env_info(), indent=2))  # what made these figures: CPU, threads, versions
     print(f'done in {time.time()-start:.0f} s: {manifest}, figures in {figures}/')
     return json.loads(manifest.read_text())
