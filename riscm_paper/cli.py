@@ -80,10 +80,14 @@ def riscm_reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU
                     figures:str='figures', # folder for the tables, figures and audit
                     decode:str=None, # evaluation decoding: nucleus (paper), greedy or beam
                     limit:int=None, # evaluate only the first N test images
+                    decodes:Param("study: also evaluate these decodings, e.g. --decodes greedy beam", str, nargs='*')=None,
+                    seeds:Param("study: one run per training seed for each rank, e.g. --seeds 0 1 2", int, nargs='*')=None,
+                    studies:store_true=False, # write the significance, breakdown and decoding tables
                     set:Param("Preset overrides for both ranks, e.g. --set max_steps=100", str, nargs='*')=None,
                    ):
     "Regenerate every table and figure of the paper: on the embedded demo, or on RISC(M) with PaliGemma-3B."
-    reproduce(preset, out, data=data, model=model, figures=figures, decode=decode, limit=limit, **parse_overrides(set))
+    reproduce(preset, out, data=data, model=model, figures=figures, decode=decode, limit=limit, decodes=decodes,
+              seeds=seeds, studies=studies, **parse_overrides(set))
 
 # %% ../nbs/09_cli.ipynb #36c38857
 @call_parse

@@ -19,7 +19,8 @@ from .audit import make_audit
 from .config import PRESETS, Preset, differing, env_info
 from .demo import make_demo_riscm
 from .evaluation import evaluate_run
-from .figures import RUN_NAMES, make_figures, write_manifest
+from .figures import RUN_NAMES, make_figures, preset_label, write_manifest
+from .studies import write_studies
 from .model import make_tiny_checkpoint
 from .train import last_checkpoint, train
 from .use import write_gallery
@@ -38,11 +39,12 @@ def eval_stage(run:Path, # a run folder (or the baseline's)
                data:Path, # RISC(M) folder
                decode:str, # decoding strategy
                limit:int|None, # evaluate only the first N test images
+               seed:int=0, # generation seed (nucleus sampling)
               )->dict:
     "Evaluate `run` on the test split unless its metrics exist."
     metrics = run/'eval'/f'test-{decode}'/'metrics.json'
     if metrics.exists(): return json.loads(metrics.read_text())
-    return evaluate_run(run, data, split='test', decode=decode, limit=limit)
+    return evaluate_run(run, data, split='test', decode=decode, limit=limit, seed=seed)
 
 # %% ../nbs/08_pipeline.ipynb #712751a3
 def record_settings(out:Path, # reproduce folder
@@ -82,12 +84,14 @@ def paper_inputs(data:str|Path|None, # RISC(M) folder
 def rank_presets(preset:str, # 'demo' or 'paper'
                  model:str|Path, # the base model both ranks load
                  overrides:dict, # Preset fields applied to both ranks
+                 seeds:list|None=None, # training seeds; None: the preset's one seed, in folders r8 and r16
                 )->dict:
-    "The presets of the r=8 and r=16 runs, keyed 'r8' and 'r16'."
-    if bad := sorted({'r', 'name', 'model'} & set(overrides)):
-        raise ValueError(f"overrides {bad} are set by reproduce itself (ranks 8 and 16; --model for the base)")
+    "The presets of the r=8 and r=16 runs, keyed by run folder name ('r8', 'r16'; with seeds 'r8-s0', ...)."
+    if bad := sorted({'r', 'name', 'model'} & set(overrides) | ({'seed'} & set(overrides) if seeds else set())):
+        raise ValueError(f"overrides {bad} are set by reproduce itself (ranks 8 and 16; --model for the base; --seeds)")
     names = {8: 'demo', 16: 'demo'} if preset == 'demo' else {8: 'paper-r8', 16: 'paper-r16'}
-    return {f'r{r}': Preset.load(name, r=r, model=str(model), **overrides) for r, name in names.items()}
+    if not seeds: return {f'r{r}': Preset.load(name, r=r, model=str(model), **overrides) for r, name in names.items()}
+    return {f'r{r}-s{s}': Preset.load(name, r=r, model=str(model), seed=s, **overrides) for r, name in names.items() for s in seeds}
 
 # %% ../nbs/08_pipeline.ipynb #a29171a6
 def baseline_run(out:Path, # reproduce folder
@@ -106,29 +110,41 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
               decode:str|None=None, # evaluation decoding; default: the preset's (nucleus, as the paper)
               limit:int|None=None, # evaluate only the first N test images
               n_images:int=400, # demo: synthetic images to write
-              **overrides, # Preset fields applied to both ranks (e.g. max_steps=100)
+              decodes:list|None=None, # study: also evaluate these decodings (nucleus, greedy, beam)
+              seeds:list|None=None, # study: train and evaluate each rank once per seed (training and generation seed)
+              studies:bool=False, # write the studies (significance, breakdowns, decodings) even with one seed and decoding
+              **overrides, # Preset fields applied to all ranks (e.g. max_steps=100)
              )->dict:
-    "Run the paper end to end (data, baseline, r=8, r=16, evaluation, figures, audit, gallery); returns the manifest."
+    "Run the paper end to end (data, baseline, r=8, r=16, evaluation, figures, audit, gallery, studies); returns the manifest."
     if preset not in ('demo', 'paper'): raise ValueError(f"unknown preset {preset!r}; choose 'demo' or 'paper'")
     if preset == 'demo' and (data is not None or model is not None):
         raise ValueError("--preset demo writes its own data and model; leave --data and --model out")
     out = Path(out or f'runs/{preset}').resolve(); out.mkdir(parents=True, exist_ok=True)
     start = time.time()
     data, model = (out/'data', out/'tiny-paligemma') if preset == 'demo' else paper_inputs(data, model)
-    record_settings(out, dict(preset=preset, data=str(data), model=str(model), decode=decode, limit=limit,
-                              n_images=n_images if preset == 'demo' else None, overrides=overrides))
-    presets = rank_presets(preset, model, overrides)
-    if preset == 'demo': demo_inputs(presets['r8'], data, model, n_images)
-    runs = {'base': baseline_run(out, presets['r8']), 'r8': out/'r8', 'r16': out/'r16'}
-    decode = decode or presets['r8'].decode
-    stages = [('PG-Base (zero-shot)', partial(eval_stage, runs['base'], data, decode, limit))]
+    settings = dict(preset=preset, data=str(data), model=str(model), decode=decode, limit=limit,
+                    n_images=n_images if preset == 'demo' else None, overrides=overrides)
+    if decodes or seeds: settings |= dict(decodes=decodes, seeds=seeds)  # recorded only when used: older folders stay valid
+    record_settings(out, settings)
+    presets = rank_presets(preset, model, overrides, seeds)
+    first = next(iter(presets.values()))
+    if preset == 'demo': demo_inputs(first, data, model, n_images)
+    decode = decode or first.decode
+    runs = {'base': baseline_run(out, first), **{k: out/k for k in presets}}
+    stages = [(f'PG-Base (zero-shot), {d}', partial(eval_stage, runs['base'], data, d, limit)) for d in dict.fromkeys([decode, *(decodes or [])])]
     for k, p in presets.items():
-        stages += [(f'train {k}', partial(train_stage, p, data, runs[k])), (f'evaluate {k}', partial(eval_stage, runs[k], data, decode, limit))]
+        stages.append((f'train {k}', partial(train_stage, p, data, runs[k])))
+        stages += [(f'evaluate {k}, {d}', partial(eval_stage, runs[k], data, d, limit, seed=p.seed if seeds else 0))
+                   for d in dict.fromkeys([decode, *(decodes or [])])]
     for name, stage in tqdm(stages, desc='reproduce'):
         print(f'--- {name}'); stage()
-    manifest = write_manifest(out, preset, data, model, runs, split='test', decode=decode)
+    main_runs = {'base': runs['base'], 'r8': runs[next(k for k in presets if k.startswith('r8'))], 'r16': runs[next(k for k in presets if k.startswith('r16'))]}
+    manifest = write_manifest(out, preset, data, model, main_runs, split='test', decode=decode)
     make_figures(manifest, figures); make_audit(manifest, figures)
-    write_gallery({RUN_NAMES[k]: v for k, v in runs.items()}, data, Path(figures)/'gallery.html', decode=decode)
+    write_gallery({RUN_NAMES[k]: v for k, v in main_runs.items()}, data, Path(figures)/'gallery.html', decode=decode)
+    if studies or decodes or seeds:
+        by_rank = {RUN_NAMES[r]: [runs[k] for k in presets if k.split('-')[0] == r] for r in ('r8', 'r16')}
+        write_studies({'PG-Base': runs['base'], **by_rank}, data, figures, decode=decode, label=preset_label(preset))
     (Path(figures)/'machine.json').write_text(json.dumps(env_info(), indent=2))  # what made these figures: CPU, threads, versions
     print(f'done in {time.time()-start:.0f} s: {manifest}, figures in {figures}/')
     return json.loads(manifest.read_text())
