@@ -9,7 +9,8 @@ from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['POSITIVE', 'LITERAL', 'PRESETS', 'LIBRARIES', 'Preset', 'parse_overrides', 'plan', 'env_info', 'differing']
+__all__ = ['POSITIVE', 'LITERAL', 'PRESETS', 'COLAB_PATHS', 'LIBRARIES', 'Preset', 'parse_overrides', 'plan', 'user_paths',
+           'env_info', 'differing']
 
 # %% ../nbs/00_config.ipynb #517aeced
 import torch, yaml
@@ -60,7 +61,7 @@ class Preset:
     top_p:float=0.95 # nucleus sampling mass
     max_new_tokens:int=32 # caption length cap at evaluation
     num_beams:int=3 # beams when decode="beam"
-    eval_batch_size:int=16 # images per generate() call
+    eval_batch_size:int=256 # images per generate() call (about 15 GB at full size in bf16)
 
     def __post_init__(self):
         "Refuse values no run can use, naming the field."
@@ -194,6 +195,13 @@ def base_model(self:Preset, run_dir:str|Path, # the run folder
               )->str:
     "The base checkpoint a run of this preset loads: `model`, or the run's own tiny base when `model` is \"tiny\"."
     return str(Path(run_dir)/'base-model') if self.model == 'tiny' else self.model
+
+# %% ../nbs/00_config.ipynb #ff3773ac
+COLAB_PATHS = dict(data='/content/RISCM', model='google/paligemma-3b-mix-224', out='/content/drive/MyDrive/riscm_runs')  # the README's layout
+
+def user_paths()->dict:
+    "The real data folder, base model and runs folder: `$RISCM_DATA`, `$RISCM_MODEL`, `$RISCM_OUT`, else Colab's defaults."
+    return {k: os.environ.get(f'RISCM_{k.upper()}', v) for k, v in COLAB_PATHS.items()}
 
 # %% ../nbs/00_config.ipynb #631921d1
 LIBRARIES = ('riscm_paper', 'torch', 'transformers', 'peft', 'bitsandbytes', 'accelerate', 'datasets', 'tokenizers',
