@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['POSITIVE', 'LITERAL', 'PRESETS', 'COLAB_PATHS', 'LIBRARIES', 'Preset', 'parse_overrides', 'plan', 'user_paths',
+__all__ = ['POSITIVE', 'LITERAL', 'VAL', 'PRESETS', 'COLAB_PATHS', 'LIBRARIES', 'Preset', 'parse_overrides', 'plan', 'user_paths',
            'env_info', 'differing']
 
 # %% ../nbs/00_config.ipynb #517aeced
@@ -20,7 +20,7 @@ from fastcore.script import str2bool
 from .data import load_riscm, split_riscm
 
 # %% ../nbs/00_config.ipynb #bbd5c988
-POSITIVE = ('epochs', 'batch_size', 'grad_accum', 'lr', 'save_steps', 'logging_steps', 'save_total_limit',
+POSITIVE = ('epochs', 'batch_size', 'grad_accum', 'lr', 'save_steps', 'logging_steps', 'save_total_limit', 'eval_steps',
             'max_new_tokens', 'num_beams', 'eval_batch_size')  # Preset fields that must be > 0
 
 @dataclass
@@ -55,8 +55,11 @@ class Preset:
     logging_steps:int=10 # log the training loss every N optimiser steps (Fig. 2)
     report_to:str='tensorboard' # HF logging integration
     seed:int=42 # seed for initialisation, caption sampling and data order
-    split_scheme:str='paper' # "paper" (80/20 by image) or "official"
+    split_scheme:str='paper' # "paper" (80/20 by image), "paper+val" (a validation part carved out of its train) or "official"
     split_seed:int=42 # seed of the paper split
+    val_fraction:float=0.05 # with "paper+val": the share of the paper's training images held out for validation
+    eval_steps:int=500 # with a validation part: its loss every N optimiser steps (and a checkpoint then)
+    early_stopping_patience:int=0 # with a validation part: stop after N evaluations without a better loss (0: never)
     decode:str='nucleus' # evaluation decoding: "nucleus", "greedy" or "beam"
     top_p:float=0.95 # nucleus sampling mass
     max_new_tokens:int=32 # caption length cap at evaluation
@@ -71,6 +74,9 @@ class Preset:
             raise ValueError(f"Preset field max_steps={self.max_steps} must be positive, or -1 to derive it from epochs")
         if self.workers < 0: raise ValueError(f"Preset field workers={self.workers} must be 0 or more")
         if self.r < 0: raise ValueError(f"Preset field r={self.r} must be positive (0 only for the zero-shot baseline)")
+        if self.split_scheme == 'paper+val' and self.save_steps % self.eval_steps:
+            raise ValueError(f"Preset field save_steps={self.save_steps} must be a multiple of eval_steps={self.eval_steps}, "
+                             "so that the best checkpoint by validation loss is one that was saved")
         if self.save_steps % self.logging_steps:
             raise ValueError(f"Preset field save_steps={self.save_steps} must be a multiple of logging_steps={self.logging_steps}, "
                              "so that a resumed run logs exactly the losses of an uninterrupted one")
@@ -82,12 +88,15 @@ class Preset:
 
 # %% ../nbs/00_config.ipynb #db0efc7e
 LITERAL = dict(batch_size=2, grad_accum=4, gradient_checkpointing=True, caption_loss=False, dequant_cache=False)  # §III-D as printed
+VAL = dict(split_scheme='paper+val', eval_steps=500, save_steps=500, early_stopping_patience=3)  # the paper's future work 1: a validation split
 
 PRESETS = {
     'paper-r8': Preset(),
     'paper-r16': Preset(name='paper-r16', r=16),
     'paper-r8-literal': Preset(name='paper-r8-literal', **LITERAL),
     'paper-r16-literal': Preset(name='paper-r16-literal', r=16, **LITERAL),
+    'paper-r8-val': Preset(name='paper-r8-val', **VAL),
+    'paper-r16-val': Preset(name='paper-r16-val', r=16, **VAL),
     'fast': Preset(name='fast', quant='bf16', batch_size=64, lr=2e-5 * 64 / 8, dequant_cache=False),
     'demo': Preset(name='demo', model='tiny', quant='fp32', r=8, epochs=1, max_steps=600, batch_size=16,
                    grad_accum=1, lr=1e-2, lr_scheduler='cosine', warmup_steps=30, optim='adamw_torch', bf16=False,
@@ -187,6 +196,8 @@ def splits(self:Preset, data_root:str|Path, # RISC(M) folder: captions.csv + res
           )->dict:
     "The split frames (`train`, `test`, ...) this preset trains and evaluates on."
     if not Path(data_root).exists(): raise FileNotFoundError(f"data folder not found: {data_root}")
+    if self.split_scheme == 'paper+val':
+        return split_riscm(load_riscm(data_root), scheme='paper', seed=self.split_seed, val_fraction=self.val_fraction)
     return split_riscm(load_riscm(data_root), scheme=self.split_scheme, seed=self.split_seed)
 
 # %% ../nbs/00_config.ipynb #1b066cde

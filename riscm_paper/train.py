@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import datasets, numpy as np, torch
-from transformers import Trainer, TrainingArguments, TrainerCallback
+from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, TrainerCallback
 
 from .config import Preset, differing, env_info, plan
 from .data import ids_sha256, to_hf_dataset
@@ -25,7 +25,9 @@ def training_args(preset:Preset, # the run's preset
                   out_dir:str|Path, # run folder
                  )->TrainingArguments:
     "HF `TrainingArguments` for `preset`, writing into `out_dir`."
-    cpu = not torch.cuda.is_available()
+    cpu, val = not torch.cuda.is_available(), preset.split_scheme == 'paper+val'
+    validation = dict(eval_strategy='steps', eval_steps=preset.eval_steps, load_best_model_at_end=True, metric_for_best_model='eval_loss',
+                      greater_is_better=False, per_device_eval_batch_size=preset.batch_size, prediction_loss_only=True) if val else {}
     return TrainingArguments(
         output_dir=str(Path(out_dir)), num_train_epochs=preset.epochs, max_steps=preset.max_steps,
         per_device_train_batch_size=preset.batch_size, gradient_accumulation_steps=preset.grad_accum,
@@ -37,7 +39,7 @@ def training_args(preset:Preset, # the run's preset
         seed=preset.seed, data_seed=preset.seed, remove_unused_columns=False, label_names=['labels'],
         dataloader_pin_memory=not cpu, use_cpu=cpu,
         dataloader_num_workers=preset.workers, dataloader_persistent_workers=False,  # FollowEpoch reaches fresh workers each epoch
-        ddp_find_unused_parameters=False)  # every adapter gets a gradient every step
+        ddp_find_unused_parameters=False, **validation)  # every adapter gets a gradient every step
 
 # %% ../nbs/02_train.ipynb #6af751fc
 class EpochCaptions(torch.utils.data.Dataset):
@@ -180,11 +182,16 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     collator = CaptionCollator(load_processor(base), prompt=preset.prompt, train=True, seed=preset.seed)
     images = to_hf_dataset(train_df).cast_column('image', datasets.Image(decode=False))  # the collator reads and checks each file
     os.environ['TENSORBOARD_LOGGING_DIR'] = str(out_dir/'runs')  # transformers 5 has no logging_dir argument
-    examples = EpochCaptions(images, preset.seed)
-    trainer = RiscmTrainer(model=model, args=training_args(preset, out_dir), train_dataset=examples, data_collator=collator,
-                           callbacks=[MarkComplete(), FollowEpoch(examples), *(callbacks or [])], caption_only=preset.caption_loss)
+    examples, val = EpochCaptions(images, preset.seed), splits.get('val')
+    held_out = None if val is None else EpochCaptions(to_hf_dataset(val).cast_column('image', datasets.Image(decode=False)), preset.seed)  # one fixed caption each
+    stopping = [EarlyStoppingCallback(preset.early_stopping_patience)] if held_out is not None and preset.early_stopping_patience else []
+    trainer = RiscmTrainer(model=model, args=training_args(preset, out_dir), train_dataset=examples, eval_dataset=held_out,
+                           data_collator=collator, callbacks=[MarkComplete(), FollowEpoch(examples), *stopping, *(callbacks or [])],
+                           caption_only=preset.caption_loss)
     trainer.train(resume_from_checkpoint=str(ck) if resume and ck else None)
     trainer.save_state()
     model.save_pretrained(out_dir/'adapter')
-    (out_dir/'train_summary.json').write_text(json.dumps(dict(plan=steps, base=base, global_step=trainer.state.global_step), indent=2))
+    (out_dir/'train_summary.json').write_text(json.dumps(dict(plan=steps, base=base, global_step=trainer.state.global_step,
+        best_checkpoint=trainer.state.best_model_checkpoint and Path(trainer.state.best_model_checkpoint).name,
+        best_eval_loss=trainer.state.best_metric), indent=2))
     return out_dir
