@@ -4,33 +4,63 @@
 
 # %% ../nbs/09_cli.ipynb #e6ddf9c9
 from __future__ import annotations
-import json
+import functools, inspect, json, os, sys
 from pathlib import Path
 
 from fastcore.script import call_parse, store_true, Param
+from fastcore.script import _cli_func  # the function a call_parse command line runs: is_cli() is also True inside an outer CLI (nbdev_test)
 
-from .audit import make_audit
 from .config import Preset, parse_overrides
-from .data import load_riscm, split_riscm, split_table
-from .evaluation import evaluate_run
-from .figures import make_figures
-from .pipeline import reproduce
-from .train import train
-from .use import caption_images, export_run
+from .data import UnreadableImageError, check_readable, load_riscm, split_riscm, split_table
 
 # %% auto #0
-__all__ = ['riscm_split', 'riscm_train', 'riscm_eval', 'riscm_figures', 'riscm_reproduce', 'riscm_caption', 'riscm_export']
+__all__ = ['USER_ERRORS', 'user_errors', 'riscm_split', 'riscm_train', 'riscm_eval', 'riscm_figures', 'riscm_reproduce',
+           'riscm_caption', 'riscm_export']
+
+# %% ../nbs/09_cli.ipynb #6189fb60
+USER_ERRORS = (ValueError, KeyError, FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError,
+               PermissionError, UnreadableImageError)  # bad arguments or bad data: one line, exit 2
+
+def _debug_flag(debug:store_true=False, # show the traceback of an error (as does RISCM_DEBUG=1)
+               ):
+    "Holds the docment of the `--debug` flag that `user_errors` adds."
+
+def _message(e:BaseException, # an expected error
+            ) -> str:
+    "The error's message on one line (a KeyError's key unquoted)."
+    msg = e.args[0] if isinstance(e, KeyError) and len(e.args) == 1 else str(e)
+    return ' '.join(str(msg).splitlines()) or type(e).__name__
+
+def user_errors(func, # a console script's function, to be wrapped by `call_parse`
+               ):
+    "Add `--debug`; on the command line, turn USER_ERRORS into one line `<script>: error: <message>` on stderr, exit 2."
+    sig = inspect.signature(func, eval_str=True)
+    @functools.wraps(func)
+    def _f(*args, debug:bool=False, **kwargs):
+        if debug or os.environ.get('RISCM_DEBUG', '') not in ('', '0') or _cli_func.get() is not _f: return func(*args, **kwargs)
+        try: return func(*args, **kwargs)
+        except USER_ERRORS as e:
+            print(f"{func.__name__}: error: {_message(e)}", file=sys.stderr)
+            sys.exit(2)
+    debug = inspect.Parameter('debug', inspect.Parameter.KEYWORD_ONLY, default=False, annotation=store_true)
+    _f.__signature__ = sig.replace(parameters=[*sig.parameters.values(), debug])
+    _f.__delwrap__ = _debug_flag  # docments reads --debug's help from there
+    return _f
 
 # %% ../nbs/09_cli.ipynb #79332a0c
 @call_parse
+@user_errors
 def riscm_split(data:str, # RISC(M) folder: captions.csv + resized/
                 out:str=None, # write <split>.csv (image ids) here; nothing written if omitted
                 scheme:str='paper', # "paper" (80/20 by image, stratified by source) or "official"
                 seed:int=42, # seed of the paper split
                 val_fraction:float=0.0, # share of train carved out as validation
+                check_images:store_true=False, # fully decode every image first (about 1 ms each), naming any empty or corrupt file
                ):
     "Split RISC(M) and print Table I."
-    splits = split_riscm(load_riscm(data), scheme=scheme, seed=seed, val_fraction=val_fraction)
+    df = load_riscm(data)
+    if check_images: print(f"all {check_readable(df):,} images decode", file=sys.stderr)
+    splits = split_riscm(df, scheme=scheme, seed=seed, val_fraction=val_fraction)
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
         for k,df in splits.items(): df[['image','source','split']].to_csv(Path(out)/f'{k}.csv', index=False)
@@ -38,6 +68,7 @@ def riscm_split(data:str, # RISC(M) folder: captions.csv + resized/
 
 # %% ../nbs/09_cli.ipynb #4b8a6cc0
 @call_parse
+@user_errors
 def riscm_train(data:str, # RISC(M) folder: captions.csv + resized/
                 out:str, # run folder
                 preset:str='paper-r8', # preset name (paper-r8, paper-r16, demo), a .json/.yaml file or a run folder
@@ -48,10 +79,13 @@ def riscm_train(data:str, # RISC(M) folder: captions.csv + resized/
     "Fine-tune a preset with Q-LoRA on the paper split's training images."
     kw = parse_overrides(set)
     if model: kw['model'] = model
-    train(Preset.load(preset, **kw), data, out, resume=resume)
+    preset = Preset.load(preset, **kw)
+    from riscm_paper.train import train  # imported on use (see above)
+    train(preset, data, out, resume=resume)
 
 # %% ../nbs/09_cli.ipynb #b7eaaa92
 @call_parse
+@user_errors
 def riscm_eval(run:str, # run folder (with adapter/), or a baseline folder with only preset.json
                data:str, # RISC(M) folder
                split:str='test', # split to caption
@@ -60,19 +94,24 @@ def riscm_eval(run:str, # run folder (with adapter/), or a baseline folder with 
                model:str=None, # base checkpoint, overriding the run's preset
               ):
     "Caption a split with a run's model and score it with both metric families."
+    from riscm_paper.evaluation import evaluate_run  # imported on use (see above)
     m = evaluate_run(run, data, split=split, decode=decode, limit=limit, model=model)
     print(json.dumps(m['metrics'], indent=2))
 
 # %% ../nbs/09_cli.ipynb #2519e167
 @call_parse
+@user_errors
 def riscm_figures(manifest:str, # manifest.json written by riscm_reproduce
                   out:str='figures', # folder for the figures, tables and audit
                  ):
     "Draw every table and figure of the paper from the runs named in `manifest`, and audit the paper's claims."
+    from riscm_paper.audit import make_audit  # imported on use (see above)
+    from riscm_paper.figures import make_figures
     print('\n'.join(map(str, make_figures(manifest, out) + make_audit(manifest, out))))
 
 # %% ../nbs/09_cli.ipynb #644ca3a4
 @call_parse
+@user_errors
 def riscm_reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "paper" (RISC(M), PaliGemma-3B)
                     out:str=None, # folder for data, runs and manifest; default runs/<preset>
                     data:str=None, # RISC(M) folder (paper only)
@@ -86,11 +125,14 @@ def riscm_reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU
                     set:Param("Preset overrides for both ranks, e.g. --set max_steps=100", str, nargs='*')=None,
                    ):
     "Regenerate every table and figure of the paper: on the embedded demo, or on RISC(M) with PaliGemma-3B."
+    overrides = parse_overrides(set)
+    from riscm_paper.pipeline import reproduce  # imported on use (see above)
     reproduce(preset, out, data=data, model=model, figures=figures, decode=decode, limit=limit, decodes=decodes,
-              seeds=seeds, studies=studies, **parse_overrides(set))
+              seeds=seeds, studies=studies, **overrides)
 
-# %% ../nbs/09_cli.ipynb #36c38857
+# %% ../nbs/09_cli.ipynb #24df14fc
 @call_parse
+@user_errors
 def riscm_caption(images:Param("image files, folders or glob patterns", str, nargs='+'),
                   run:str=None, # run folder from riscm_train (its adapter); omit for zero-shot with --model
                   model:str=None, # base model, hub id or folder (zero-shot; with --run, overrides the run's base)
@@ -105,11 +147,13 @@ def riscm_caption(images:Param("image files, folders or glob patterns", str, nar
                   strict:store_true=False, # stop at the first file that is not an image
                  ):
     "Caption your own images with a trained run (or a base model, zero-shot): one JSON line or CSV row per image."
+    from riscm_paper.use import caption_images  # imported on use (see above)
     caption_images(images, run=run, model=model, out=out, decode=decode, max_new_tokens=max_new_tokens, top_p=top_p,
                    top_k=top_k, num_beams=num_beams, batch_size=batch_size, seed=seed, strict=strict)
 
-# %% ../nbs/09_cli.ipynb #6d475da3
+# %% ../nbs/09_cli.ipynb #e79dbe9a
 @call_parse
+@user_errors
 def riscm_export(run:str, # run folder from riscm_train
                  out:str, # folder to write (new or empty)
                  adapter_only:store_true=False, # only the LoRA adapter (loads with peft on the base)
@@ -118,4 +162,5 @@ def riscm_export(run:str, # run folder from riscm_train
                  public:store_true=False, # make a new Hub repo public (default private)
                 ):
     "Export a run as a merged PaliGemma (or its adapter) with processor and model card, ready for the Hub."
+    from riscm_paper.use import export_run  # imported on use (see above)
     print(export_run(run, out, adapter_only=adapter_only, push=push, dtype=dtype, private=not public))

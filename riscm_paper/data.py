@@ -12,8 +12,8 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['SOURCES', 'SPLITS', 'IMAGE_SIZE', 'CAPTION_COLS', 'SOURCE_SIZES', 'PAPER_TRAIN_FRACTION', 'find_real_riscm',
            'normalize_caption', 'is_blank_caption', 'round_half_up', 'largest_remainder', 'clean_captions',
-           'load_riscm', 'read_image', 'split_riscm', 'split_table', 'ids_sha256', 'caption_lengths',
-           'caption_length_stats', 'to_hf_dataset']
+           'load_riscm', 'UnreadableImageError', 'read_image', 'image_problem', 'check_readable', 'split_riscm',
+           'split_table', 'ids_sha256', 'caption_lengths', 'caption_length_stats', 'to_hf_dataset']
 
 # %% ../nbs/00_data.ipynb #251aeb59
 import datasets
@@ -77,11 +77,21 @@ def _captions_csv(root:str|Path, # RISC(M) folder or captions .csv file
     if not csv.is_file(): raise FileNotFoundError(f"no RISC(M) captions file: {csv}")
     return csv
 
+def _first_non_utf8(csv:Path, # a file that failed to decode as UTF-8
+                   ) -> str:
+    "Where the first byte that is not UTF-8 sits in `csv`: line, byte within the line and the bytes there."
+    for n, line in enumerate(csv.read_bytes().splitlines(), 1):
+        try: line.decode('utf-8')
+        except UnicodeDecodeError as e: return f"line {n}, byte {e.start+1} ({line[e.start:e.start+2]!r})"
+    return 'an unknown line'
+
 def _read_captions(csv:Path, # captions file
                   ) -> pd.DataFrame:
-    "Read a captions csv as strings (blank cells stay ''), failing on an empty file."
-    try: df = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    "Read a UTF-8 captions csv as strings (blank cells stay ''), failing on an empty or non-UTF-8 file."
+    try: df = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding='utf-8-sig')  # -sig: a BOM is not text
     except pd.errors.EmptyDataError: raise ValueError(f"empty captions file: {csv}") from None
+    except UnicodeDecodeError: raise ValueError(f"{csv} is not UTF-8 text: first bad byte at {_first_non_utf8(csv)}; "
+                                                "re-save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)") from None
     if df.empty: raise ValueError(f"captions file has a header but no rows: {csv}")
     return df
 
@@ -104,6 +114,16 @@ def _check_values(df:pd.DataFrame, # frame to check
         i = int(bad[0])
         raise ValueError(f"unknown {col} {df[col].iloc[i]!r} in row {i+1} (line {i+2}) of {where}; "
                          f"expected one of {allowed} ({len(bad)} bad row(s))")
+
+def _check_ids(images:pd.Series, # image ids (file names inside resized/)
+               where, # what to name in the error (file or description)
+              ) -> None:
+    "Fail naming the first image id that is not a plain file name: empty, '.', '..' or holding a path separator."
+    bad = [i for i, im in enumerate(images) if im in ('', '.', '..') or '/' in im or '\\' in im]
+    if bad:
+        i = bad[0]
+        raise ValueError(f"image id {images.iloc[i]!r} in row {i+1} (line {i+2}) of {where} is not a plain file name "
+                         f"(no '/', '\\' or '..'): ids name files inside resized/ ({len(bad)} bad row(s))")
 
 def _check_unique(images:pd.Series, # image ids
                   where, # what to name in the error (file or description)
@@ -143,6 +163,7 @@ def load_riscm(root:str|Path, # RISC(M) folder with captions.csv and resized/, o
     df = _read_captions(csv)
     _require_columns(df, ['source', 'split', 'image', *CAPTION_COLS], csv)
     for col, allowed in (('source', SOURCES), ('split', SPLITS)): _check_values(df, col, allowed, csv)
+    _check_ids(df.image, csv)
     _check_unique(df.image, csv)
     folder = csv.parent.resolve()/'resized'
     if check_images: _check_images(df.image, folder)
@@ -154,6 +175,16 @@ def load_riscm(root:str|Path, # RISC(M) folder with captions.csv and resized/, o
 # %% ../nbs/00_data.ipynb #019399d0
 _WARNED = {'resize': False}  # read_image warns about resizing only once per process
 
+class UnreadableImageError(OSError):
+    "An image file that exists but does not decode: empty, truncated or not an image at all."
+
+def _why(path, # an image file that failed to decode
+         err, # the decoder's exception
+        ) -> str:
+    "The decoder's complaint, or 'empty file (0 bytes)', which PIL words as 'cannot identify image file'."
+    try: return 'empty file (0 bytes)' if os.path.getsize(path) == 0 else str(err)
+    except OSError: return str(err)
+
 def read_image(path:str|Path, # image file
                size:int=IMAGE_SIZE, # output side length in pixels
               ) -> Image.Image:
@@ -164,13 +195,35 @@ def read_image(path:str|Path, # image file
             if im.mode == 'P' and 'transparency' in im.info: im = im.convert('RGBA')
             im = im.convert('RGB')
     except FileNotFoundError: raise
-    except (OSError, SyntaxError, ValueError) as e: raise OSError(f"corrupt or unreadable image {path}: {e}") from e
+    except (OSError, SyntaxError, ValueError) as e: raise UnreadableImageError(f"corrupt or unreadable image {path}: {_why(path, e)}") from e
     if im.size != (size, size):
         if not _WARNED['resize']:
             _WARNED['resize'] = True
             warnings.warn(f"resizing {path} from {im.size[0]}x{im.size[1]} to {size}x{size} (further resizes not reported)")
         im = im.resize((size, size), Image.Resampling.BICUBIC)
     return im
+
+# %% ../nbs/00_data.ipynb #9b2d4694
+def image_problem(path:str|Path, # an image file
+                 ) -> str|None:
+    "Why `path` is no usable image (missing, empty, the decoder's complaint), or None when it fully decodes."
+    try:
+        with Image.open(path) as im: im.load()
+    except FileNotFoundError: return 'missing'
+    except (OSError, SyntaxError, ValueError) as e: return _why(path, e)
+    return None
+
+def check_readable(df:pd.DataFrame, # frame from load_riscm (image and path columns)
+                   shown:int=5, # bad files named in the message
+                  ) -> int:
+    "Fully decode every image of `df`; fail naming the bad ones (count, names, why), else return how many were checked."
+    _require_columns(df, ['image', 'path'], 'the frame to check')
+    bad = {im: why for im, p in zip(df.image, df.path) if (why := image_problem(p))}
+    if bad:
+        folder = Path(df.path.iloc[0]).parent
+        raise UnreadableImageError(f"{len(bad)} of {len(df)} images under {folder} do not decode: "
+                                   + '; '.join(f'{k} ({v})' for k, v in list(bad.items())[:shown]) + (' ...' if len(bad) > shown else ''))
+    return len(df)
 
 # %% ../nbs/00_data.ipynb #36a9cd41
 PAPER_TRAIN_FRACTION = Fraction(4, 5)  # the paper's 80/20 train/test split by image

@@ -4,16 +4,16 @@
 
 # %% ../nbs/03_eval.ipynb #72ee9403
 from __future__ import annotations
-import contextlib, functools, importlib.util, io, json, math, os, random
+import contextlib, functools, hashlib, importlib.util, io, json, math, os, random, re
 import shutil, tempfile, time, warnings
 from collections import Counter
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['COCO_METRICS', 'PAPER_METRICS', 'METRICS', 'DECODES', 'meteor_jar', 'wordnet_source', 'ensure_wordnet',
-           'tokenize_13a', 'nmt_bleu', 'paper_bleu', 'word_tokens', 'paper_meteor', 'check_captions', 'coco_scores',
-           'score_captions', 'decode_kwargs', 'loc_seg_ids', 'generate_captions', 'load_for_eval', 'write_eval',
-           'evaluate_run']
+__all__ = ['COCO_METRICS', 'PAPER_METRICS', 'METRICS', 'JAVA_HINT', 'DECODES', 'SETTINGS_FILE', 'meteor_jar', 'wordnet_source',
+           'ensure_wordnet', 'tokenize_13a', 'nmt_bleu', 'paper_bleu', 'word_tokens', 'paper_meteor', 'check_captions',
+           'coco_scores', 'score_captions', 'check_scorers', 'decode_kwargs', 'loc_seg_ids', 'generate_captions',
+           'load_for_eval', 'write_eval', 'resume_predictions', 'evaluate_run']
 
 # %% ../nbs/03_eval.ipynb #43009e81
 import nltk
@@ -31,8 +31,8 @@ from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 from tqdm.auto import tqdm
 
-from .config import Preset, env_info
-from .data import clean_captions, normalize_caption
+from .config import Preset, differing, env_info
+from .data import clean_captions, ids_sha256, normalize_caption
 from .model import CaptionCollator, load_model, load_processor
 
 # %% ../nbs/03_eval.ipynb #0b90abdd
@@ -124,13 +124,22 @@ def nmt_bleu(references:list, # per segment, its tokenized references (list of t
     return dict(bleu=geo_mean*bp, precisions=precisions, brevity_penalty=bp, length_ratio=ratio,
                 translation_length=trans_len, reference_length=ref_len)
 
+def _paired(predictions:list, # one caption per image
+            references:list, # the reference captions of each image (a string counts as one)
+            who:str, # the metric, for the message
+           ) -> list:
+    "`references` as lists, after checking that there is one per prediction (zip would silently drop the rest)."
+    if len(predictions) != len(references):
+        raise ValueError(f"{who}: {len(predictions)} predictions but {len(references)} reference lists: they must pair up, one per image")
+    return [[r] if isinstance(r, str) else r for r in references]
+
 def paper_bleu(predictions:list, # one caption per image
                references:list, # the reference captions of each image (a string counts as one)
                max_order:int=4, # longest n-gram
                smooth:bool=False, # evaluate's default: no smoothing
               ) -> dict:
     "`evaluate.load('bleu').compute(predictions=..., references=...)`, offline: 13a tokens, then `nmt_bleu`."
-    references = [[r] if isinstance(r, str) else r for r in references]
+    references = _paired(predictions, references, 'paper_bleu')
     return nmt_bleu([[tokenize_13a(r) for r in refs] for refs in references],
                     [tokenize_13a(p) for p in predictions], max_order=max_order, smooth=smooth)
 
@@ -147,8 +156,8 @@ def paper_meteor(predictions:list, # one caption per image
                  gamma:float=0.5, # fragmentation penalty weight (evaluate's default)
                 ) -> dict:
     "`evaluate.load('meteor').compute(...)`, offline: mean over images of nltk's METEOR against the best reference."
+    references = _paired(predictions, references, 'paper_meteor')
     ensure_wordnet()
-    references = [[r] if isinstance(r, str) else r for r in references]
     scores = [meteor_score([word_tokens(r) for r in refs], word_tokens(p), alpha=alpha, beta=beta, gamma=gamma)
               for refs, p in zip(references, predictions)]
     return dict(meteor=float(np.mean(scores)), scores=scores)
@@ -168,6 +177,17 @@ def check_captions(predictions:list, # one caption per image ('' allowed: scored
     refs = clean_captions(references, [f'index {i}' for i in range(len(references))], where='the references')
     return [normalize_caption(p) for p in predictions], refs
 
+def _meteor_score(meteor:Meteor, # from meteor_jar()
+                  gts:dict, # image -> tokenized references
+                  res:dict, # image -> [tokenized prediction]
+                 ) -> float:
+    "METEOR 1.5 of `res` against `gts`; a failed call drops the Java process so the next one starts afresh."
+    try: return float(meteor.compute_score(gts, res)[0])
+    except Exception:  # pycocoevalcap holds its lock through an error
+        if meteor.lock.locked(): meteor.lock.release()  # else its __del__ would block forever on the same lock
+        meteor.meteor_p.kill(); _meteor_process.cache_clear()
+        raise
+
 def coco_scores(predictions:list, # normalised predictions, one per image
                 references:list, # normalised reference lists, one per image
                ) -> dict:
@@ -182,11 +202,7 @@ def coco_scores(predictions:list, # normalised predictions, one per image
         raise RuntimeError(f"PTBTokenizer lost captions of {len(bad)} image(s), first index {bad[0]}")
     with contextlib.redirect_stdout(io.StringIO()): bleu, _ = Bleu(4).compute_score(gts, res)  # it prints counts
     out = {f'bleu_{k+1}': float(b) for k, b in enumerate(bleu)}
-    try: out['meteor'] = float(meteor.compute_score(gts, res)[0])
-    except Exception:  # pycocoevalcap holds its lock through an error: drop this process so the next call starts afresh
-        if meteor.lock.locked(): meteor.lock.release()  # else its __del__ would block forever on the same lock
-        meteor.meteor_p.kill(); _meteor_process.cache_clear()
-        raise
+    out['meteor'] = _meteor_score(meteor, gts, res)
     out['rouge_l'] = float(Rouge().compute_score(gts, res)[0])
     out['cider'] = float(Cider().compute_score(gts, res)[0])
     return out
@@ -203,6 +219,21 @@ def score_captions(predictions:list, # one caption per image ('' allowed: it sco
     meteor_jar()  # start Java before nltk parses WordNet
     paper = dict(paper_bleu_4=paper_bleu(preds, refs)['bleu'], paper_meteor=paper_meteor(preds, refs)['meteor'])
     return {**coco_scores(preds, refs), **paper}
+
+# %% ../nbs/03_eval.ipynb #523fa8b6
+JAVA_HINT = "install a Java runtime (e.g. `apt-get install -y default-jre-headless`, on Colab too) and rerun"  # what to do without java
+
+def check_scorers() -> dict:
+    "Run Java, the PTB tokenizer, METEOR 1.5 and WordNet once each; fail in one line naming what is missing."
+    java = shutil.which('java')
+    if java is None: raise FileNotFoundError(f"no `java` on PATH: METEOR 1.5 and the PTB tokenizer need it; {JAVA_HINT}")
+    meteor = meteor_jar()  # loads while WordNet and the tokenizer are checked
+    wn = ensure_wordnet()
+    tok = PTBTokenizer().tokenize({0: [{'caption': 'A plane, parked.'}]})
+    if tok != {0: ['a plane parked']}: raise RuntimeError(f"the PTB tokenizer returned {tok} for 'A plane, parked.'")
+    score = _meteor_score(meteor, {0: ['a plane parked']}, {0: ['a plane parked']})
+    if not score > 0.9: raise RuntimeError(f"METEOR 1.5 ({meteor.meteor_cmd}) scores a perfect match {score}")
+    return dict(java=java, meteor=score, wordnet=str(wn))
 
 # %% ../nbs/03_eval.ipynb #b7b428b2
 DECODES = ('nucleus', 'greedy', 'beam')  # decoding strategies; the paper's is nucleus
@@ -239,6 +270,8 @@ def generate_captions(model, # PaliGemma (plain, merged or with adapters), e.g. 
                       top_k:int=0, # 0: pure nucleus sampling; 50: HF's default on top of top_p
                       suppress_loc_seg:bool=False, # ban <loc>/<seg> tokens while generating
                       progress:bool=True, # show a tqdm bar
+                      offset:int=0, # index of images[0] in the full list (a resume): seeds and ids continue from it
+                      on_batch=None, # called as on_batch(index of the batch's first image, its captions) after each batch
                      ) -> list[str]:
     "Caption `images` with `model`: one stripped caption per image, prompt removed, special tokens skipped."
     kw = decode_kwargs(decode, max_new_tokens, num_beams, top_p, top_k)
@@ -250,18 +283,31 @@ def generate_captions(model, # PaliGemma (plain, merged or with adapters), e.g. 
     with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []), \
          tqdm(total=len(images), desc=f'captions ({decode})', unit='img', disable=not progress) as bar:
         for start in range(0, len(images), batch_size):
-            batch = collate([{'image': im, 'image_id': start + j} for j, im in enumerate(images[start:start+batch_size])])
+            batch = collate([{'image': im, 'image_id': offset + start + j} for j, im in enumerate(images[start:start+batch_size])])
             batch.pop('labels', None)
             batch = {k: v.to(dev) for k, v in batch.items()}
             batch['pixel_values'] = batch['pixel_values'].to(model.dtype)
-            torch.manual_seed(seed + start)
+            torch.manual_seed(seed + offset + start)
             with torch.inference_mode(): ids = model.generate(**batch, **kw)
             new = ids[:, batch['input_ids'].shape[1]:]
-            out += [s.strip() for s in processor.batch_decode(new, skip_special_tokens=True)]
+            caps = [s.strip() for s in processor.batch_decode(new, skip_special_tokens=True)]
+            if on_batch is not None: on_batch(offset + start, caps)
+            out += caps
             bar.update(len(new))
     return out
 
 # %% ../nbs/03_eval.ipynb #f71313ac
+def _attach(model, # the base, from load_model
+            adapter:Path, # peft adapter folder
+            base, # the base's name, for the message
+           ) -> PeftModel:
+    "`PeftModel.from_pretrained`, with a size mismatch told in one line: the adapter was trained on another base."
+    try: return PeftModel.from_pretrained(model, str(adapter))
+    except RuntimeError as e:
+        if not (m := re.search(r'size mismatch for (\S+): copying a param with shape (.+?) from checkpoint, the shape in current model is (.+?)\.', str(e))): raise
+        raise ValueError(f"adapter {adapter} does not fit base model {base}: it was trained on another base ({m[1]} is "
+                         f"{m[2]} in the adapter but {m[3]} in the base); pass the base it was trained on") from None
+
 def load_for_eval(base:str|Path, # hub id or folder of the base PaliGemma
                   adapter:str|Path|None=None, # peft adapter folder (`run_dir/adapter`); None: zero-shot PG-Base
                   merge:bool=True, # fold the adapter into the weights (the paper's merged model)
@@ -275,8 +321,11 @@ def load_for_eval(base:str|Path, # hub id or folder of the base PaliGemma
         if not (adapter/'adapter_config.json').is_file(): raise FileNotFoundError(f"{adapter/'adapter_config.json'} is missing: not a peft adapter folder")
         if merge and quant == 'nf4': raise ValueError("merging into a 4-bit base is lossy: use quant='bf16' or 'fp32' to merge, or merge=False")
     model, processor = load_model(base, quant=quant, device_map=device_map), load_processor(base)
+    if processor.image_token_id != model.config.image_token_index:
+        raise ValueError(f"{base}: its processor puts <image> at token id {processor.image_token_id} but the model's config says "
+                         f"image_token_index={model.config.image_token_index}: processor and weights come from different checkpoints")
     if adapter is not None:
-        model = PeftModel.from_pretrained(model, str(adapter))
+        model = _attach(model, adapter, base)
         if merge: model = model.merge_and_unload()
     return model.eval(), processor
 
@@ -299,6 +348,30 @@ def _read_run(run_dir:Path, # run folder
     return preset, base, adapter
 
 # %% ../nbs/03_eval.ipynb #aefad06e
+def _atomic_write(path:Path, # file to (over)write
+                  text:str, # its whole content
+                 ) -> Path:
+    "Write `text` to `path` through a temporary file renamed into place: a kill leaves the old file or the new one."
+    tmp = path.with_name(f'.{path.name}.tmp')
+    tmp.write_text(text); os.replace(tmp, path)
+    return path
+
+def _prediction_lines(df, # the images captioned (image, captions columns)
+                      predictions:list, # captions of rows start, start+1, ...
+                      start:int=0, # row of `df` of the first prediction
+                     ) -> str:
+    "predictions.jsonl lines: one `{image, prediction, references}` per caption."
+    return ''.join(json.dumps(dict(image=df.image.iloc[start+k], prediction=p, references=list(df.captions.iloc[start+k]))) + '\n'
+                   for k, p in enumerate(predictions))
+
+def _write_results(out:Path, df, predictions:list, info:dict, seed:int, n_examples:int) -> Path:
+    "examples.json and, last, metrics.json (its presence marks a finished evaluation)."
+    pick = sorted(random.Random(seed).sample(range(len(df)), min(n_examples, len(df))))
+    _atomic_write(out/'examples.json', json.dumps([dict(image=df.image.iloc[i], path=df.path.iloc[i], prediction=predictions[i],
+                                                        references=list(df.captions.iloc[i])) for i in pick], indent=1))
+    _atomic_write(out/'metrics.json', json.dumps(info, indent=1))
+    return out
+
 def write_eval(out:Path, # the evaluation folder, run_dir/eval/<split>-<decode>
                df, # the images captioned: image, path and captions columns, one row per prediction
                predictions:list, # one caption per row of `df`
@@ -308,15 +381,66 @@ def write_eval(out:Path, # the evaluation folder, run_dir/eval/<split>-<decode>
               ) -> Path:
     "Write an evaluation's predictions.jsonl, examples.json (Tables IV-VI) and metrics.json into `out`."
     out.mkdir(parents=True, exist_ok=True)
-    with open(out/'predictions.jsonl', 'w') as f:
-        for im, p, refs in zip(df.image, predictions, df.captions): f.write(json.dumps(dict(image=im, prediction=p, references=list(refs))) + '\n')
-    pick = sorted(random.Random(seed).sample(range(len(df)), min(n_examples, len(df))))
-    (out/'examples.json').write_text(json.dumps([dict(image=df.image.iloc[i], path=df.path.iloc[i], prediction=predictions[i],
-                                                      references=list(df.captions.iloc[i])) for i in pick], indent=1))
-    (out/'metrics.json').write_text(json.dumps(info, indent=1))
-    return out
+    _atomic_write(out/'predictions.jsonl', _prediction_lines(df, predictions))
+    return _write_results(out, df, predictions, info, seed, n_examples)
 
 # %% ../nbs/03_eval.ipynb #a246aa40
+SETTINGS_FILE = 'predictions.settings.json'  # beside predictions.jsonl: what its captions were made with
+
+def _check_split(run_dir:Path, # run folder, maybe with split.json (written by train)
+                 data_root:Path, # the data folder evaluated
+                 split:str, # the split evaluated
+                 df, # its images, before `limit`
+                ) -> None:
+    "Refuse a data folder whose `split` is not the one the run was trained with (captions.csv changed since)."
+    f = run_dir/'split.json'
+    rec = json.loads(f.read_text()).get(split) if f.is_file() else None
+    if rec is None: return  # a zero-shot folder, or a split train did not record
+    if (now := dict(n=len(df), sha256=ids_sha256(df.image))) != rec:
+        raise ValueError(f"run {run_dir} was trained with a {split} split of {rec['n']} images (ids sha256 {rec['sha256'][:12]}) but "
+                         f"data folder {data_root} now gives {now['n']} (sha256 {now['sha256'][:12]}): its captions.csv changed "
+                         "after training; evaluate on the data the run was trained with")
+
+def _files_sha256(folder:Path|None, # e.g. the adapter folder
+                 ) -> str|None:
+    "SHA-256 over the names and bytes of the files in `folder` (None for None)."
+    if folder is None: return None
+    h = hashlib.sha256()
+    for f in sorted(p for p in folder.iterdir() if p.is_file()): h.update(f.name.encode() + b'\0' + f.read_bytes())
+    return h.hexdigest()
+
+def resume_predictions(out:Path, # the evaluation folder
+                       settings:dict, # what this call's captions are made with (stored in SETTINGS_FILE)
+                       images:list, # image ids to caption, in order
+                       batch_size:int, # a resume starts at a batch boundary
+                      ) -> tuple[int, int]:
+    "(captions kept, lines discarded) of an earlier, interrupted call's predictions.jsonl, cut back to whole batches."
+    preds, sidecar = out/'predictions.jsonl', out/SETTINGS_FILE
+    if sidecar.exists() and (diff := differing(json.loads(sidecar.read_text()), settings)):
+        raise ValueError(f"{out} holds predictions made with other settings (theirs, yours): {diff}; "
+                         f"rerun with the same settings to resume, or remove {out} to start over")
+    if preds.exists() and not sidecar.exists():
+        raise ValueError(f"{preds} has no {SETTINGS_FILE}, so its settings are unknown: remove {out} to start over")
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic_write(sidecar, json.dumps(settings, indent=1))
+    if not preds.exists(): return 0, 0
+    lines = preds.read_bytes().splitlines(keepends=True)
+    ends, n_ok = [0], 0
+    for k, line in enumerate(lines):
+        try: rec = json.loads(line) if line.endswith(b'\n') else None
+        except json.JSONDecodeError: rec = None
+        if rec is None:
+            if k < len(lines) - 1: raise ValueError(f"{preds}: line {k+1} is not a JSON record, yet later lines are; remove {out} to start over")
+            break  # the last write was cut short by a kill
+        if k >= len(images) or rec.get('image') != images[k]:
+            raise ValueError(f"{preds}: line {k+1} holds image {rec.get('image')!r}, expected {images[k] if k < len(images) else 'no more lines'}; "
+                             f"remove {out} to start over")
+        ends.append(ends[-1] + len(line)); n_ok += 1
+    keep = n_ok if n_ok == len(images) else n_ok // batch_size * batch_size
+    with open(preds, 'r+b') as f: f.truncate(ends[keep])
+    return keep, len(lines) - keep
+
+# %% ../nbs/03_eval.ipynb #debd263a
 def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a trained run)
                  data_root:str|Path, # RISC(M) folder: captions.csv + resized/
                  split:str='test', # split of the preset's split scheme to caption
@@ -327,28 +451,43 @@ def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a t
                  seed:int=0, # generation seed, also picks the examples
                  n_examples:int=6, # captions kept in examples.json
                 ) -> dict:
-    "Caption a split with a run's model, score it, and write predictions.jsonl, metrics.json, examples.json."
+    "Caption a split with a run's model (resuming an interrupted call), score it, write predictions, metrics, examples."
     run_dir, data_root = Path(run_dir), Path(data_root)
     preset, base, adapter = _read_run(run_dir, model)
     if not data_root.exists(): raise FileNotFoundError(f"data_root {data_root} does not exist")
     parts = preset.splits(data_root)
     if split not in parts: raise ValueError(f"split {split!r} not among {sorted(parts)} for scheme {preset.split_scheme!r}")
     df = parts[split].sort_values('image').reset_index(drop=True)
+    _check_split(run_dir, data_root, split, df)
     if limit is not None: df = df.head(limit)
     if df.empty: raise ValueError(f"no {split} images to evaluate in {data_root} (limit={limit})")
     settings = dict(decode=decode or preset.decode, max_new_tokens=preset.max_new_tokens, top_p=preset.top_p, top_k=0,
                     num_beams=preset.num_beams, seed=seed, batch_size=batch_size or preset.eval_batch_size, prompt=preset.prompt)
     decode_kwargs(settings['decode'])  # fail early on a bad strategy
+    if settings['batch_size'] < 1: raise ValueError(f"batch_size={settings['batch_size']} must be at least 1")
+    check_scorers()  # before any caption: a missing Java fails now, not after an hour of generation
+    out = run_dir/'eval'/f"{split}-{settings['decode']}"
+    key = dict(settings, split=split, limit=limit, images=len(df), images_sha256=ids_sha256(df.image),
+               model=str(Path(base).resolve()) if Path(base).exists() else base, adapter_sha256=_files_sha256(adapter))
+    done, discarded = resume_predictions(out, key, df.image.tolist(), settings['batch_size'])
     t0 = time.perf_counter()
-    m, proc = load_for_eval(base, adapter)
-    preds = generate_captions(m, proc, df.path.tolist(), **settings)
+    if done < len(df):
+        m, proc = load_for_eval(base, adapter)
+        with open(out/'predictions.jsonl', 'a') as f:
+            def save(start, caps):  # one write per batch, flushed to disk: a kill loses at most the batch in flight
+                f.write(_prediction_lines(df, caps, start)); f.flush(); os.fsync(f.fileno())
+            generate_captions(m, proc, df.path[done:].tolist(), offset=done, on_batch=save, **settings)
     t1 = time.perf_counter()
+    recs = [json.loads(l) for l in (out/'predictions.jsonl').read_text().splitlines()]
+    if [r['image'] for r in recs] != df.image.tolist(): raise RuntimeError(f"{out/'predictions.jsonl'} does not hold one line per image, in order")
+    preds = [r['prediction'] for r in recs]
     metrics = score_captions(preds, df.captions.tolist())
     t2 = time.perf_counter()
     info = dict(metrics=metrics, decode=settings, split=split, n=len(df), model=base,
                 adapter=None if adapter is None else str(adapter), versions=env_info(),
                 empty_predictions=sum(not normalize_caption(p) for p in preds), split_scheme=preset.split_scheme,
                 split_seed=preset.split_seed, limit=limit, data_root=str(data_root.resolve()),
+                resumed=dict(captions_reused=done, lines_discarded=discarded),
                 seconds=dict(generate=round(t1 - t0, 2), score=round(t2 - t1, 2)))
-    write_eval(run_dir/'eval'/f"{split}-{settings['decode']}", df, preds, info, seed, n_examples)
+    _write_results(out, df, preds, info, seed, n_examples)
     return info
