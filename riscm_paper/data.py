@@ -74,7 +74,7 @@ def _captions_csv(root:str|Path, # RISC(M) folder or captions .csv file
     "The captions file of a RISC(M) folder (or `root` itself when it is a .csv file); it must exist."
     root = Path(root)
     csv = root if root.suffix == '.csv' else root/'captions.csv'
-    if not csv.is_file(): raise FileNotFoundError(f"no RISC(M) captions file: {csv}")
+    if not csv.is_file(): raise FileNotFoundError(f"no RISC(M) captions file: {csv} (a RISC(M) folder holds captions.csv and resized/)")
     return csv
 
 def _first_non_utf8(csv:Path, # a file that failed to decode as UTF-8

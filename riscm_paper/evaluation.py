@@ -454,7 +454,7 @@ def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a t
     "Caption a split with a run's model (resuming an interrupted call), score it, write predictions, metrics, examples."
     run_dir, data_root = Path(run_dir), Path(data_root)
     preset, base, adapter = _read_run(run_dir, model)
-    if not data_root.exists(): raise FileNotFoundError(f"data_root {data_root} does not exist")
+    if not data_root.exists(): raise FileNotFoundError(f"data_root {data_root} does not exist: pass the RISC(M) folder (captions.csv + resized/)")
     parts = preset.splits(data_root)
     if split not in parts: raise ValueError(f"split {split!r} not among {sorted(parts)} for scheme {preset.split_scheme!r}")
     df = parts[split].sort_values('image').reset_index(drop=True)
