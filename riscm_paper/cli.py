@@ -19,7 +19,8 @@ __all__ = ['USER_ERRORS', 'user_errors', 'riscm_split', 'riscm_train', 'riscm_ev
 
 # %% ../nbs/09_cli.ipynb #6189fb60
 USER_ERRORS = (ValueError, KeyError, FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError,
-               PermissionError, UnreadableImageError)  # bad arguments or bad data: one line, exit 2
+               PermissionError, UnreadableImageError,
+               FloatingPointError)  # bad arguments or bad data, and train's stop on a NaN loss: one line, exit 2
 
 def _debug_flag(debug:store_true=False, # show the traceback of an error (as does RISCM_DEBUG=1)
                ):
