@@ -375,7 +375,7 @@ def paper_pairs(pv:dict, # paper values
                ) -> list:
     "The paper's five (P, R) pairs of the run's table (IV-VI)."
     t = f'table{dict(IV=4, V=5, VI=6)[EXAMPLE_TABLES[run]]}'
-    return [(pv[f'tables4_6.{t}.{i}']['value']['P'], pv[f'tables4_6.{t}.{i}']['value']['R']) for i in range(1, 6)]
+    return [(paper_value(pv, f'tables4_6.{t}.{i}')['P'], paper_value(pv, f'tables4_6.{t}.{i}')['R']) for i in range(1, 6)]
 
 def first_predictions(eval_dir:str|Path, # a run's eval/<split>-<decode> folder
                       n:int=5, # how many
