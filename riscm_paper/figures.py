@@ -9,11 +9,12 @@ from importlib.resources import files
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['PRESET_NOTES', 'RUN_NAMES', 'MANIFEST_KEYS', 'LOG_COLS', 'PAPER_NAMES', 'EXAMPLE_TABLES', 'preset_label',
+__all__ = ['PRESET_NOTES', 'RUN_NAMES', 'MANIFEST_KEYS', 'LOG_COLS', 'PAPER_NAMES', 'FAMILIES', 'EXAMPLE_TABLES', 'preset_label',
            'load_paper_values', 'paper_value', 'write_manifest', 'load_manifest', 'stand_in_reproduce', 'run_path',
            'read_json', 'load_run', 'log_history', 'train_runtime', 'save_figure', 'save_table',
            'train_caption_lengths', 'caption_length_figure', 'loss_figure', 'table1', 'table2', 'run_metric', 'table3',
-           'table3_coco', 'examples_table', 'examples_figure', 'load_runs', 'make_figures']
+           'table3_coco', 'examples_table', 'examples_figure', 'paper_pairs', 'first_predictions',
+           'examples_beside_paper', 'load_runs', 'make_figures']
 
 # %% ../nbs/04_figures.ipynb #b95d70f2
 import numpy as np
@@ -292,16 +293,19 @@ def run_metric(m:dict, # a parsed metrics.json
     try: return m['metrics'][key]
     except KeyError: raise KeyError(f"run {run!r}: metrics.json has no metrics.{key}") from None
 
+FAMILIES = {'paper': 'HF-evaluate', 'coco': 'COCO pycocoevalcap'}  # metric family -> its name in column headers
+
 def table3(metrics:dict, # run key -> parsed metrics.json
            pv:dict, # paper values
           ) -> pd.DataFrame:
-    "Table III: the paper's metrics for each run, beside the paper's reported values."
+    "Table III: per run, the paper's BLEU-4 and METEOR beside ours in the paper's (HF-evaluate) and the COCO family."
     rows = []
     for run, m in metrics.items():
         row = {'model': RUN_NAMES.get(run, run), 'n': m.get('n')}
         for ours, (pk, name) in PAPER_NAMES.items():
-            row[name] = run_metric(m, ours, run)
-            row[f'paper {name}'] = paper_value(pv, f'table3.{run}.{pk}') if f'table3.{run}.{pk}' in pv else None
+            row[f"paper: {FAMILIES['paper']} {name}"] = paper_value(pv, f'table3.{run}.{pk}') if f'table3.{run}.{pk}' in pv else None
+            row[f"ours: {FAMILIES['paper']} {name}"] = run_metric(m, ours, run)
+            row[f"ours: {FAMILIES['coco']} {name}"] = run_metric(m, pk, run)
         rows.append(row)
     return pd.DataFrame(rows).set_index('model')
 
@@ -365,6 +369,32 @@ def examples_figure(examples:dict, # run name -> parsed examples.json
     fig.suptitle('Fig. 3 — sample test captions', fontsize=10)
     return fig
 
+# %% ../nbs/04_figures.ipynb #45abe303
+def paper_pairs(pv:dict, # paper values
+                run:str, # run key: 'base', 'r8' or 'r16'
+               ) -> list:
+    "The paper's five (P, R) pairs of the run's table (IV-VI)."
+    t = f'table{dict(IV=4, V=5, VI=6)[EXAMPLE_TABLES[run]]}'
+    return [(paper_value(pv, f'tables4_6.{t}.{i}')['P'], paper_value(pv, f'tables4_6.{t}.{i}')['R']) for i in range(1, 6)]
+
+def first_predictions(eval_dir:str|Path, # a run's eval/<split>-<decode> folder
+                      n:int=5, # how many
+                     ) -> list:
+    "The first `n` captioned test images in image-id order: {image, prediction, references} from predictions.jsonl."
+    rows = [json.loads(l) for l in run_path(eval_dir, 'predictions.jsonl').read_text().splitlines() if l.strip()]
+    return sorted(rows, key=lambda r: r['image'])[:n]
+
+def examples_beside_paper(pv:dict, # paper values
+                          run:str, # run key: 'base', 'r8' or 'r16'
+                          eval_dir:str|Path, # the run's eval/<split>-<decode> folder
+                         ) -> pd.DataFrame:
+    "Tables IV-VI: the paper's five P/R pairs beside ours for the first five test images in image-id order."
+    paper, ours = paper_pairs(pv, run), first_predictions(eval_dir, 5)
+    if len(ours) < 5: warnings.warn(f"{eval_dir}: only {len(ours)} captioned image(s), not 5")
+    ours += [dict(image=None, prediction=None, references=[None])] * (5 - len(ours))
+    return pd.DataFrame([{'#': str(i), 'paper P': p, 'paper R': r, 'our image': o['image'], 'ours P': o['prediction'],
+                          'ours R (first reference)': o['references'][0]} for i, ((p, r), o) in enumerate(zip(paper, ours), 1)]).set_index('#')
+
 # %% ../nbs/04_figures.ipynb #5e3ffb3d
 def _tokenizer(model:str, # the manifest's model (local folder or hub id)
               ):
@@ -382,7 +412,7 @@ def load_runs(m:dict, # `load_manifest` result
 def make_figures(manifest:str|Path|dict, # reproduce manifest.json (or its content)
                  out_dir:str|Path='figures', # output folder (created)
                  tokenizer=None, # tokenizer for Fig. 1; None: the manifest model's
-                 n_examples:int=3, # images in Tables IV-VI and Fig. 3
+                 n_examples:int=3, # images in Fig. 3 (Tables IV-VI always show the paper's five pairs beside five of ours)
                  paper_values:str|Path|None=None, # paper values file; None: the packaged one
                 ) -> list[Path]:
     "Write the Results section's figures (PNG+PDF) and tables (Markdown+LaTeX) from a reproduce folder."
@@ -402,9 +432,10 @@ def make_figures(manifest:str|Path|dict, # reproduce manifest.json (or its conte
                           f"({m['decode']} decoding), the paper's metrics", label)
     written += save_table(table3_coco(mets), out, 'table3_coco', f"Table III (COCO suite) on {m['split']}", label)
     for k, num in EXAMPLE_TABLES.items():
-        written += save_table(examples_table(runs[k]['examples'], n_examples), out, f'table{num.lower()}_examples_{k}',
-                              f'Table {num}: sample captions of {RUN_NAMES[k]}', label,
-                              column_format=r'p{0.16\linewidth}p{0.34\linewidth}p{0.42\linewidth}')
+        written += save_table(examples_beside_paper(pv, k, runs[k]['eval_dir']), out, f'table{num.lower()}_examples_{k}',
+                              f"Table {num}: {RUN_NAMES[k]}, the paper's five P/R pairs beside ours (the first five test images "
+                              "in image-id order of predictions.jsonl; R = first reference)", label,
+                              column_format=r'rp{0.17\linewidth}p{0.17\linewidth}p{0.1\linewidth}p{0.17\linewidth}p{0.17\linewidth}')
     fig = examples_figure({RUN_NAMES[k]: r['examples'] for k, r in runs.items()}, n_examples)
     written += save_figure(fig, out, 'fig3_examples', label)
     return written
