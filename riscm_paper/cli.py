@@ -87,27 +87,44 @@ def riscm_train(data:str, # RISC(M) folder: captions.csv + resized/
 # %% ../nbs/09_cli.ipynb #b7eaaa92
 @call_parse
 @user_errors
-def riscm_eval(run:str, # run folder (with adapter/), or a baseline folder with only preset.json
+def riscm_eval(run:str, # run folder (with adapter/); for the zero-shot base, a new folder and --model
                data:str, # RISC(M) folder
                split:str='test', # split to caption
                decode:str=None, # "nucleus", "greedy" or "beam"; default: the preset's
-               limit:int=None, # caption only the first N images (sorted by id)
-               model:str=None, # base checkpoint, overriding the run's preset
+               limit:int=None, # caption a seeded sample of N images, stratified by source
+               model:str=None, # base checkpoint, overriding the run's preset; with a new folder: the zero-shot model
+               preset:str='paper-r8', # a new zero-shot folder's settings (prompt, split, decoding)
               ):
-    "Caption a split with a run's model and score it with both metric families."
-    from riscm_paper.evaluation import evaluate_run  # imported on use (see above)
+    "Caption a split with a run's model (or a base model, zero-shot) and score it with both metric families."
+    from riscm_paper.config import Preset  # imported on use (see above)
+    from riscm_paper.evaluation import evaluate_run
+    from riscm_paper.pipeline import baseline_run
+    if not (Path(run)/'preset.json').exists() and model: baseline_run(run, Preset.load(preset, model=model))
     m = evaluate_run(run, data, split=split, decode=decode, limit=limit, model=model)
     print(json.dumps(m['metrics'], indent=2))
 
 # %% ../nbs/09_cli.ipynb #2519e167
 @call_parse
 @user_errors
-def riscm_figures(manifest:str, # manifest.json written by riscm_reproduce
+def riscm_figures(manifest:str=None, # manifest.json written by riscm_reproduce; or give the run folders below
                   out:str='figures', # folder for the figures, tables and audit
+                  base:str=None, # the zero-shot run folder (riscm_eval with --model)
+                  r8:str=None, # the r=8 run folder
+                  r16:str=None, # the r=16 run folder
+                  data:str=None, # the RISC(M) folder they were evaluated on
+                  model:str=None, # the base model (for Fig. 1's tokenizer); default: the r=8 run's
+                  decode:str='nucleus', # the evaluation to draw
+                  preset:str='paper', # 'paper' or 'demo': the provenance label
                  ):
-    "Draw every table and figure of the paper from the runs named in `manifest`, and audit the paper's claims."
+    "Draw every table and figure of the paper from a reproduce manifest, or from run folders, and audit the paper's claims."
     from riscm_paper.audit import make_audit  # imported on use (see above)
-    from riscm_paper.figures import make_figures
+    from riscm_paper.config import Preset
+    from riscm_paper.figures import make_figures, write_manifest
+    if manifest is None:
+        if None in (base, r8, r16, data): raise ValueError("give a manifest, or --base, --r8, --r16 and --data")
+        Path(out).mkdir(parents=True, exist_ok=True)
+        manifest = write_manifest(Path(out).resolve(), preset, Path(data).resolve(), model or Preset.load(r8).base_model(r8),
+                                  {k: Path(v).resolve() for k, v in dict(base=base, r8=r8, r16=r16).items()}, decode=decode)
     print('\n'.join(map(str, make_figures(manifest, out) + make_audit(manifest, out))))
 
 # %% ../nbs/09_cli.ipynb #644ca3a4

@@ -195,7 +195,7 @@ def plan(preset:Preset, # the run's preset
 def splits(self:Preset, data_root:str|Path, # RISC(M) folder: captions.csv + resized/
           )->dict:
     "The split frames (`train`, `test`, ...) this preset trains and evaluates on."
-    if not Path(data_root).exists(): raise FileNotFoundError(f"data folder not found: {data_root}")
+    if not Path(data_root).exists(): raise FileNotFoundError(f"data folder not found: {data_root} (a RISC(M) folder holds captions.csv and resized/)")
     if self.split_scheme == 'paper+val':
         return split_riscm(load_riscm(data_root), scheme='paper', seed=self.split_seed, val_fraction=self.val_fraction)
     return split_riscm(load_riscm(data_root), scheme=self.split_scheme, seed=self.split_seed)

@@ -13,11 +13,12 @@ from pathlib import Path
 __all__ = ['COCO_METRICS', 'PAPER_METRICS', 'METRICS', 'JAVA_HINT', 'DECODES', 'SETTINGS_FILE', 'meteor_jar', 'wordnet_source',
            'ensure_wordnet', 'tokenize_13a', 'nmt_bleu', 'paper_bleu', 'word_tokens', 'paper_meteor', 'check_captions',
            'coco_scores', 'score_captions', 'check_scorers', 'decode_kwargs', 'loc_seg_ids', 'generate_captions',
-           'load_for_eval', 'write_eval', 'resume_predictions', 'evaluate_run']
+           'load_for_eval', 'write_eval', 'resume_predictions', 'limit_images', 'evaluate_run']
 
 # %% ../nbs/03_eval.ipynb #43009e81
 import nltk
 import numpy as np
+import pandas as pd
 import torch
 from nltk.corpus import wordnet  # a lazy loader: it reads WordNet on first use, after ensure_wordnet set the path
 from nltk.tokenize import word_tokenize
@@ -32,7 +33,7 @@ from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 from tqdm.auto import tqdm
 
 from .config import Preset, differing, env_info
-from .data import clean_captions, ids_sha256, normalize_caption
+from .data import clean_captions, ids_sha256, largest_remainder, normalize_caption
 from .model import CaptionCollator, load_model, load_processor
 
 # %% ../nbs/03_eval.ipynb #0b90abdd
@@ -440,12 +441,24 @@ def resume_predictions(out:Path, # the evaluation folder
     with open(preds, 'r+b') as f: f.truncate(ends[keep])
     return keep, len(lines) - keep
 
+# %% ../nbs/03_eval.ipynb #296f781b
+def limit_images(df, # images of one split, with `image` and `source`
+                 limit:int, # how many to keep
+                 seed:int=0, # seeds the draw
+                ):
+    "A seeded sample of `limit` rows, stratified by source (largest remainder), in image-id order."
+    if limit < 1: raise ValueError(f"limit={limit} must be at least 1")
+    if limit >= len(df): return df
+    counts = largest_remainder(df.source.value_counts().to_dict(), limit)
+    picked = [g.sample(n=counts[s], random_state=seed) for s, g in df.groupby('source') if counts[s]]
+    return pd.concat(picked).sort_values('image').reset_index(drop=True)
+
 # %% ../nbs/03_eval.ipynb #debd263a
 def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a trained run)
                  data_root:str|Path, # RISC(M) folder: captions.csv + resized/
                  split:str='test', # split of the preset's split scheme to caption
                  decode:str|None=None, # None: the preset's (the paper: nucleus)
-                 limit:int|None=None, # caption only the first `limit` images, in image-id order
+                 limit:int|None=None, # caption a seeded sample of `limit` images, stratified by source
                  model:str|Path|None=None, # base model override (hub id or folder)
                  batch_size:int|None=None, # None: the preset's eval_batch_size
                  seed:int=0, # generation seed, also picks the examples
@@ -459,7 +472,7 @@ def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a t
     if split not in parts: raise ValueError(f"split {split!r} not among {sorted(parts)} for scheme {preset.split_scheme!r}")
     df = parts[split].sort_values('image').reset_index(drop=True)
     _check_split(run_dir, data_root, split, df)
-    if limit is not None: df = df.head(limit)
+    if limit is not None: df = limit_images(df, limit, seed)
     if df.empty: raise ValueError(f"no {split} images to evaluate in {data_root} (limit={limit})")
     settings = dict(decode=decode or preset.decode, max_new_tokens=preset.max_new_tokens, top_p=preset.top_p, top_k=0,
                     num_beams=preset.num_beams, seed=seed, batch_size=batch_size or preset.eval_batch_size, prompt=preset.prompt)

@@ -76,7 +76,7 @@ def paper_inputs(data:str|Path|None, # RISC(M) folder
     "The user's RISC(M) folder and base checkpoint, checked; returns (data, model)."
     if data is None: raise ValueError("--preset paper needs --data: the RISC(M) folder (captions.csv + resized/)")
     data = Path(data).resolve()
-    if not data.exists(): raise FileNotFoundError(f"data root not found: {data}")
+    if not data.exists(): raise FileNotFoundError(f"data folder not found: {data}")
     model = model or PRESETS['paper-r8'].model
     return data, (Path(model).resolve() if Path(model).exists() else model)
 
@@ -94,12 +94,12 @@ def rank_presets(preset:str, # 'demo' or 'paper'
     return {f'r{r}-s{s}': Preset.load(name, r=r, model=str(model), seed=s, **overrides) for r, name in names.items() for s in seeds}
 
 # %% ../nbs/08_pipeline.ipynb #a29171a6
-def baseline_run(out:Path, # reproduce folder
+def baseline_run(folder:str|Path, # the baseline's run folder (reproduce: out/base)
                  preset:Preset, # the r=8 preset (its model, prompt, split and decoding)
                 )->Path:
     "The zero-shot baseline's run folder: the same preset at r=0, and no adapter."
-    preset.replace(name='pg-base', r=0).save(out/'base'/'preset.json')
-    return out/'base'
+    Preset.save(preset.replace(name='pg-base', r=0), Path(folder)/'preset.json')
+    return Path(folder)
 
 # %% ../nbs/08_pipeline.ipynb #9cfa4127
 def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "paper" (RISC(M), PaliGemma-3B, GPU)
@@ -130,7 +130,7 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
     first = next(iter(presets.values()))
     if preset == 'demo': demo_inputs(first, data, model, n_images)
     decode = decode or first.decode
-    runs = {'base': baseline_run(out, first), **{k: out/k for k in presets}}
+    runs = {'base': baseline_run(out/'base', first), **{k: out/k for k in presets}}
     stages = [(f'PG-Base (zero-shot), {d}', partial(eval_stage, runs['base'], data, d, limit)) for d in dict.fromkeys([decode, *(decodes or [])])]
     for k, p in presets.items():
         stages.append((f'train {k}', partial(train_stage, p, data, runs[k])))

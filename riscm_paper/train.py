@@ -153,7 +153,7 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     preset = preset if isinstance(preset, Preset) else Preset.load(preset)
     data_root, out_dir = Path(data_root), Path(out_dir)
     if preset.r == 0: raise ValueError(f"preset {preset.name!r} has r=0, the zero-shot baseline: there is nothing to train")
-    if not data_root.exists(): raise FileNotFoundError(f"data root not found: {data_root}")
+    if not data_root.exists(): raise FileNotFoundError(f"data folder not found: {data_root} (a RISC(M) folder holds captions.csv and resized/)")
     ck = last_checkpoint(out_dir, warn=resume)
     if not resume and (ck or (out_dir/'adapter').exists()):
         raise FileExistsError(f"{out_dir} already holds a run ({(ck or out_dir/'adapter').name}); pass resume=True to continue it, or choose another folder")

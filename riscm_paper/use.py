@@ -15,8 +15,7 @@ __all__ = ['CARD_METRICS', 'PAPER', 'find_images', 'write_records', 'caption_ima
 # %% ../nbs/06_use.ipynb #24037e2e
 import numpy as np
 import pandas as pd
-import torch
-from huggingface_hub import EvalResult, ModelCard, ModelCardData
+from huggingface_hub import EvalResult, HfApi, ModelCard, ModelCardData, constants, get_token
 from PIL import Image
 from pycocoevalcap.bleu.bleu import Bleu
 from pycocoevalcap.cider.cider import Cider
@@ -247,13 +246,12 @@ def model_card(run:str|Path, # run folder from `train` (evaluated or not)
 # %% ../nbs/06_use.ipynb #34b567e1
 def _push_token(repo:str) -> str:
     "The Hub token to push `repo` with, or a one-line error saying what is missing."
-    from huggingface_hub import constants, get_token
     if not _is_hub_id(repo): raise ValueError(f"push={repo!r} is not a Hub repository id of the form 'user/name'")
     if os.environ.get('HF_HUB_OFFLINE', '').upper() in ('1', 'ON', 'YES', 'TRUE') or constants.HF_HUB_OFFLINE:
-        raise RuntimeError(f"cannot push to {repo}: HF_HUB_OFFLINE is set (no network); export without push=, then run "
+        raise ValueError(f"cannot push to {repo}: HF_HUB_OFFLINE is set (no network); export without push=, then run "
                            f"`hf upload {repo} <folder>` where there is network and a token (`hf auth login`)")
     if not (token := get_token()):
-        raise RuntimeError(f"cannot push to {repo}: no Hugging Face token; run `hf auth login` or set HF_TOKEN, then push again")
+        raise ValueError(f"cannot push to {repo}: no Hugging Face token; run `hf auth login` or set HF_TOKEN, then push again")
     return token
 
 def export_run(run:str|Path, # run folder from `train`
@@ -287,13 +285,12 @@ def export_run(run:str|Path, # run folder from `train`
     (out/'riscm_preset.json').write_text(json.dumps(_public_preset(preset), indent=2))
     model_card(run, adapter_only=adapter_only, model=model, dataset=dataset).save(out/'README.md')
     if push:
-        from huggingface_hub import HfApi
         api = HfApi(token=token)
         try:
             api.create_repo(push, private=private, exist_ok=True)
             api.upload_folder(repo_id=push, folder_path=out, commit_message=f'riscm_paper export of {run.name}')
         except Exception as e:
-            raise RuntimeError(f"push to {push} failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
+            raise ValueError(f"push to {push} failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
                                f"the export in {out} is complete: upload it with `hf upload {push} {out}`") from e
     return out
 
