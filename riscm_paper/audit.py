@@ -1065,8 +1065,9 @@ def uncovered(claims:list, # audit lines
 def make_audit(manifest:str|Path|dict, # reproduce manifest.json (or its content)
                out_dir:str|Path='figures', # output folder (created)
                paper_values:str|Path|None=None, # paper values file; None: the packaged one
+               extra:list=(), # further audit lines, e.g. the studies' `no_gain_claim`
               ) -> list[Path]:
     "Audit a reproduce folder against the paper: write `audit.md` and `audit.json` into `out_dir`."
     m = load_manifest(manifest)
     pv = load_paper_values(paper_values)
-    return write_audit(audit_claims(m, pv, load_runs(m)), out_dir, preset_label(m['preset']))
+    return write_audit(audit_claims(m, pv, load_runs(m)) + list(extra), out_dir, preset_label(m['preset']))

@@ -12,9 +12,9 @@ from pathlib import Path
 __all__ = ['PRESET_NOTES', 'RUN_NAMES', 'MANIFEST_KEYS', 'LOG_COLS', 'PAPER_NAMES', 'FAMILIES', 'EXAMPLE_TABLES', 'preset_label',
            'load_paper_values', 'paper_value', 'write_manifest', 'load_manifest', 'stand_in_reproduce', 'run_path',
            'read_json', 'load_run', 'log_history', 'train_runtime', 'save_figure', 'save_table',
-           'train_caption_lengths', 'caption_length_figure', 'loss_figure', 'table1', 'table2', 'run_metric', 'table3',
-           'table3_coco', 'examples_table', 'examples_figure', 'paper_pairs', 'first_predictions',
-           'examples_beside_paper', 'load_runs', 'make_figures']
+           'train_caption_lengths', 'caption_length_figure', 'eval_history', 'loss_figure', 'table1', 'table2',
+           'run_metric', 'table3', 'table3_coco', 'examples_table', 'examples_figure', 'paper_pairs',
+           'first_predictions', 'examples_beside_paper', 'load_runs', 'make_figures']
 
 # %% ../nbs/04_figures.ipynb #b95d70f2
 import numpy as np
@@ -239,14 +239,22 @@ def caption_length_figure(lengths:np.ndarray, # caption lengths in tokens
     return fig
 
 # %% ../nbs/04_figures.ipynb #6521f08b
+def eval_history(state:dict, # a parsed trainer_state.json
+                ) -> pd.DataFrame:
+    "The validation-loss log of a trainer state (runs with a validation split; empty otherwise)."
+    return pd.DataFrame([h for h in state.get('log_history', []) if 'eval_loss' in h], columns=['step', 'eval_loss'])
+
 def loss_figure(histories:dict, # run name -> `log_history` frame
+                evals:dict|None=None, # run name -> `eval_history` frame, drawn dashed where it has rows
                ) -> Figure:
-    "Fig. 2: training loss at every logging step, one line per run."
+    "Fig. 2: training loss at every logging step, one line per run, and the validation loss where there is one."
     fig = Figure(figsize=(6, 3.2), layout='constrained'); ax = fig.subplots()
-    for name, h in histories.items():
-        ax.plot(h.step, h.loss, marker='.' if len(h) <= 100 else None, ms=3, lw=1.2, label=name)
+    for i, (name, h) in enumerate(histories.items()):
+        ax.plot(h.step, h.loss, marker='.' if len(h) <= 100 else None, ms=3, lw=1.2, label=name, color=f'C{i}')
+        if evals and len(e := evals.get(name, [])):
+            ax.plot(e.step, e.eval_loss, ls='--', marker='o', ms=3, lw=1, color=f'C{i}', label=f'{name} validation')
     every = sorted({int(np.median(np.diff(h.step))) for h in histories.values() if len(h) > 1})
-    ax.set(xlabel='optimiser step', ylabel='training loss',
+    ax.set(xlabel='optimiser step', ylabel='loss',
            title=f"Fig. 2 — training loss (logged every {'/'.join(map(str, every)) or '?'} steps)")
     ax.legend(frameon=False)
     return fig
@@ -424,7 +432,7 @@ def make_figures(manifest:str|Path|dict, # reproduce manifest.json (or its conte
         fig = caption_length_figure(train_caption_lengths(splits['train'], tok), runs['r8']['preset'].get('max_new_tokens'))
         written += save_figure(fig, out, 'fig1_caption_lengths', label)
     hs = {RUN_NAMES[k]: log_history(runs[k]['state']) for k in ('r8', 'r16')}
-    written += save_figure(loss_figure(hs), out, 'fig2_training_loss', label)
+    written += save_figure(loss_figure(hs, {RUN_NAMES[k]: eval_history(runs[k]['state']) for k in ('r8', 'r16')}), out, 'fig2_training_loss', label)
     mets = {k: r['metrics'] for k, r in runs.items()}
     written += save_table(table1(splits, pv), out, 'table1_splits', 'Table I: images and captions per split', label)
     written += save_table(table2(pv), out, 'table2_adapter', 'Table II: LoRA trainable parameters of PaliGemma-3B', label)

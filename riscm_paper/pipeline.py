@@ -20,7 +20,8 @@ from .config import PRESETS, Preset, differing, env_info
 from .demo import make_demo_riscm
 from .evaluation import evaluate_run
 from .figures import RUN_NAMES, make_figures, preset_label, write_manifest
-from .studies import write_studies
+from .figures import save_figure
+from .studies import loss_spread, loss_spread_figure, no_gain_claim, write_studies
 from .model import make_tiny_checkpoint
 from .train import last_checkpoint, train
 from .use import write_gallery
@@ -140,11 +141,17 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
         print(f'--- {name}'); stage()
     main_runs = {'base': runs['base'], 'r8': runs[next(k for k in presets if k.startswith('r8'))], 'r16': runs[next(k for k in presets if k.startswith('r16'))]}
     manifest = write_manifest(out, preset, data, model, main_runs, split='test', decode=decode)
-    make_figures(manifest, figures); make_audit(manifest, figures)
-    write_gallery({RUN_NAMES[k]: v for k, v in main_runs.items()}, data, Path(figures)/'gallery.html', decode=decode)
+    make_figures(manifest, figures)
+    extra = []
     if studies or decodes or seeds:
         by_rank = {RUN_NAMES[r]: [runs[k] for k in presets if k.split('-')[0] == r] for r in ('r8', 'r16')}
         write_studies({'PG-Base': runs['base'], **by_rank}, data, figures, decode=decode, label=preset_label(preset))
+        extra = [{**no_gain_claim(Path(figures)/'significance.json', real=preset == 'paper'), 'keys': ['results.r16_no_gain']}]
+        if seeds:
+            spreads = {name: loss_spread([json.loads((d/'trainer_state.json').read_text()) for d in ds]) for name, ds in by_rank.items()}
+            save_figure(loss_spread_figure(spreads), figures, 'fig2_training_loss_seeds', preset_label(preset))
+    make_audit(manifest, figures, extra=extra)
+    write_gallery({RUN_NAMES[k]: v for k, v in main_runs.items()}, data, Path(figures)/'gallery.html', decode=decode)
     (Path(figures)/'machine.json').write_text(json.dumps(env_info(), indent=2))  # what made these figures: CPU, threads, versions
     print(f'done in {time.time()-start:.0f} s: {manifest}, figures in {figures}/')
     return json.loads(manifest.read_text())

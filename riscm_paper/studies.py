@@ -461,7 +461,7 @@ def write_studies(runs:dict, # run name -> run folder, or list of folders (one p
     return written
 
 # %% ../nbs/07_studies.ipynb #21175265
-PAPER_NO_GAIN = ("no further gain from r=16: BLEU-4 0.1020 vs 0.1002, METEOR 0.3133 vs 0.3059 "
+PAPER_NO_GAIN = ("no further gain from r=16: Table III: BLEU-4 0.1020 at r=8 vs 0.1002 at r=16, METEOR 0.3133 vs 0.3059 "
                  "(one seed, one nucleus sample per image)")  # the paper's numbers as its text gives them
 
 def _sig_rows(sig, # `significance_table` frame, or the path of a significance.json
