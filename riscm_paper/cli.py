@@ -140,13 +140,14 @@ def riscm_reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU
                     decodes:Param("study: also evaluate these decodings, e.g. --decodes greedy beam", str, nargs='*')=None,
                     seeds:Param("study: one run per training seed for each rank, e.g. --seeds 0 1 2", int, nargs='*')=None,
                     studies:store_true=False, # write the significance, breakdown and decoding tables
+                    targets_study:store_true=False, # study: also train r=8 with LoRA on the text tower and projector only
                     set:Param("Preset overrides for both ranks, e.g. --set max_steps=100", str, nargs='*')=None,
                    ):
     "Regenerate every table and figure of the paper: on the embedded demo, or on RISC(M) with PaliGemma-3B."
     overrides = parse_overrides(set)
     from riscm_paper.pipeline import reproduce  # imported on use (see above)
     reproduce(preset, out, data=data, model=model, figures=figures, decode=decode, limit=limit, decodes=decodes,
-              seeds=seeds, studies=studies, **overrides)
+              seeds=seeds, studies=studies, targets_study=targets_study, **overrides)
 
 # %% ../nbs/09_cli.ipynb #24df14fc
 @call_parse
@@ -173,12 +174,13 @@ def riscm_caption(images:Param("image files, folders or glob patterns", str, nar
 @call_parse
 @user_errors
 def riscm_export(run:str, # run folder from riscm_train
-                 out:str, # folder to write (new or empty)
+                 out:str=None, # folder to write (new or empty)
                  adapter_only:store_true=False, # only the LoRA adapter (loads with peft on the base)
                  dtype:str='bf16', # merged weights: bf16 or fp32
                  push:str=None, # Hub repo id user/name to push to (needs a token and network)
                  public:store_true=False, # make a new Hub repo public (default private)
                 ):
     "Export a run as a merged PaliGemma (or its adapter) with processor and model card, ready for the Hub."
+    if out is None: raise ValueError("riscm_export needs --out: the folder to write (new or empty)")
     from riscm_paper.use import export_run  # imported on use (see above)
     print(export_run(run, out, adapter_only=adapter_only, push=push, dtype=dtype, private=not public))

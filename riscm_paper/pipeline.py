@@ -21,7 +21,7 @@ from .demo import make_demo_riscm
 from .evaluation import evaluate_run
 from .figures import RUN_NAMES, make_figures, preset_label, write_manifest
 from .figures import save_figure
-from .studies import loss_spread, loss_spread_figure, no_gain_claim, write_studies
+from .studies import COMPARISONS, loss_spread, loss_spread_figure, no_gain_claim, write_studies
 from .model import make_tiny_checkpoint
 from .train import last_checkpoint, train
 from .use import write_gallery
@@ -114,6 +114,7 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
               decodes:list|None=None, # study: also evaluate these decodings (nucleus, greedy, beam)
               seeds:list|None=None, # study: train and evaluate each rank once per seed (training and generation seed)
               studies:bool=False, # write the studies (significance, breakdowns, decodings) even with one seed and decoding
+              targets_study:bool=False, # study: also train r=8 with LoRA on the text tower and projector only (future work 4)
               **overrides, # Preset fields applied to all ranks (e.g. max_steps=100)
              )->dict:
     "Run the paper end to end (data, baseline, r=8, r=16, evaluation, figures, audit, gallery, studies); returns the manifest."
@@ -125,10 +126,11 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
     data, model = (out/'data', out/'tiny-paligemma') if preset == 'demo' else paper_inputs(data, model)
     settings = dict(preset=preset, data=str(data), model=str(model), decode=decode, limit=limit,
                     n_images=n_images if preset == 'demo' else None, overrides=overrides)
-    if decodes or seeds: settings |= dict(decodes=decodes, seeds=seeds)  # recorded only when used: older folders stay valid
+    if decodes or seeds or targets_study: settings |= dict(decodes=decodes, seeds=seeds, targets_study=targets_study)  # only when used: older folders stay valid
     record_settings(out, settings)
     presets = rank_presets(preset, model, overrides, seeds)
     first = next(iter(presets.values()))
+    if targets_study: presets['r8-textproj'] = first.replace(name=f'{first.name}-textproj', targets='text+projector')
     if preset == 'demo': demo_inputs(first, data, model, n_images)
     decode = decode or first.decode
     runs = {'base': baseline_run(out/'base', first), **{k: out/k for k in presets}}
@@ -139,13 +141,15 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
                    for d in dict.fromkeys([decode, *(decodes or [])])]
     for name, stage in tqdm(stages, desc='reproduce'):
         print(f'--- {name}'); stage()
-    main_runs = {'base': runs['base'], 'r8': runs[next(k for k in presets if k.startswith('r8'))], 'r16': runs[next(k for k in presets if k.startswith('r16'))]}
+    main_runs = {'base': runs['base'], 'r8': runs[next(k for k in presets if k.startswith('r8') and k != 'r8-textproj')], 'r16': runs[next(k for k in presets if k.startswith('r16'))]}
     manifest = write_manifest(out, preset, data, model, main_runs, split='test', decode=decode)
     make_figures(manifest, figures)
     extra = []
-    if studies or decodes or seeds:
-        by_rank = {RUN_NAMES[r]: [runs[k] for k in presets if k.split('-')[0] == r] for r in ('r8', 'r16')}
-        write_studies({'PG-Base': runs['base'], **by_rank}, data, figures, decode=decode, label=preset_label(preset))
+    if studies or decodes or seeds or targets_study:
+        by_rank = {RUN_NAMES[r]: [runs[k] for k in presets if k.split('-')[0] == r and k != 'r8-textproj'] for r in ('r8', 'r16')}
+        textproj = {'r=8 text+projector': runs['r8-textproj']} if targets_study else {}
+        write_studies({'PG-Base': runs['base'], **by_rank, **textproj}, data, figures, decode=decode, label=preset_label(preset),
+                      comparisons=COMPARISONS + ((('r=8', 'r=8 text+projector'),) if targets_study else ()))
         extra = [{**no_gain_claim(Path(figures)/'significance.json', real=preset == 'paper'), 'keys': ['results.r16_no_gain']}]
         if seeds:
             spreads = {name: loss_spread([json.loads((d/'trainer_state.json').read_text()) for d in ds]) for name, ds in by_rank.items()}
