@@ -99,7 +99,7 @@ def baseline_run(folder:str|Path, # the baseline's run folder (reproduce: out/ba
                  preset:Preset, # the r=8 preset (its model, prompt, split and decoding)
                 )->Path:
     "The zero-shot baseline's run folder: the same preset at r=0, and no adapter."
-    Preset.save(preset.replace(name='pg-base', r=0), Path(folder)/'preset.json')
+    preset.replace(name='pg-base', r=0).save(Path(folder)/'preset.json')
     return Path(folder)
 
 # %% ../nbs/08_pipeline.ipynb #9cfa4127

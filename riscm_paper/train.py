@@ -17,8 +17,8 @@ from .model import (CaptionCollator, add_lora, caption_loss, dequantize_4bit_cac
                                make_tiny_checkpoint)
 
 # %% auto #0
-__all__ = ['CHECKPOINT_MARK', 'training_args', 'EpochCaptions', 'FollowEpoch', 'MarkComplete', 'checkpoint_problem',
-           'last_checkpoint', 'set_aside_incomplete', 'RiscmTrainer', 'train']
+__all__ = ['CHECKPOINT_MARK', 'training_args', 'EpochCaptions', 'FollowEpoch', 'MarkComplete', 'checkpoint_step',
+           'checkpoint_problem', 'last_checkpoint', 'set_aside_incomplete', 'RiscmTrainer', 'train']
 
 # %% ../nbs/02_train.ipynb #001f8f35
 def training_args(preset:Preset, # the run's preset
@@ -78,6 +78,12 @@ class MarkComplete(TrainerCallback):
             (ck/CHECKPOINT_MARK).write_text(json.dumps(files, indent=1))
 
 # %% ../nbs/02_train.ipynb #f95e469c
+def checkpoint_step(ck:Path, # a checkpoint-N folder
+                   )->int:
+    "The optimiser step N in a checkpoint folder's name (-1 when the name holds none)."
+    n = ck.name.split('-')[-1]
+    return int(n) if n.isdigit() else -1
+
 def checkpoint_problem(ck:Path, # a checkpoint-N folder
                       )->str|None:
     "What makes checkpoint `ck` unusable (interrupted save, missing or truncated file), or None when it is complete."
@@ -93,8 +99,7 @@ def last_checkpoint(out_dir:str|Path, # run folder
                     warn:bool=True, # warn about newer checkpoints that are incomplete
                    )->Path|None:
     "The newest complete `checkpoint-N` folder in `out_dir`, if any."
-    steps = lambda p: int(p.name.split('-')[-1]) if p.name.split('-')[-1].isdigit() else -1
-    for ck in sorted(Path(out_dir).glob('checkpoint-*'), key=steps, reverse=True):
+    for ck in sorted(Path(out_dir).glob('checkpoint-*'), key=checkpoint_step, reverse=True):
         if (problem := checkpoint_problem(ck)) is None: return ck
         if warn: warnings.warn(f"{ck.name} in {out_dir} is incomplete: {problem}; looking for an earlier checkpoint")
     return None
@@ -104,8 +109,7 @@ def set_aside_incomplete(out_dir:Path, # run folder
                          keep:Path|None, # the checkpoint the run resumes from
                         )->list:
     "Rename checkpoints newer than `keep` (incomplete ones) to `incomplete-checkpoint-N`, so Trainer neither reuses nor rotates them."
-    steps = lambda p: int(p.name.split('-')[-1]) if p.name.split('-')[-1].isdigit() else -1
-    newer = [p for p in Path(out_dir).glob('checkpoint-*') if steps(p) > (steps(keep) if keep else -1)]
+    newer = [p for p in Path(out_dir).glob('checkpoint-*') if checkpoint_step(p) > (checkpoint_step(keep) if keep else -1)]
     for p in newer:
         aside = p.with_name(f'incomplete-{p.name}')
         shutil.rmtree(aside, ignore_errors=True)
