@@ -82,19 +82,20 @@ def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict) -> dict
                 quant=preset.quant)
 
 
-def caption_row(work:Path, n:int, batch:int) -> dict:
-    "Caption n images at `batch` per generate call with the merged bf16 model; captions/s and peak memory."
+def caption_row(work:Path, n:int, batch:int, workers:int=8) -> dict:
+    "Caption n images at `batch` per generate call (0: from free memory) with the merged bf16 model; captions/s, peak memory."
     import torch
     from riscm_paper.data import load_riscm
-    from riscm_paper.evaluation import generate_captions, load_for_eval
+    from riscm_paper.evaluation import auto_batch_size, generate_captions, load_for_eval
     data, base = inputs(work)
     paths = (load_riscm(data).path.tolist() * (n // 1200 + 1))[:n]
     model, proc = load_for_eval(base)
-    generate_captions(model, proc, paths[:batch], decode='nucleus', batch_size=batch, progress=False)  # warm-up
+    used = auto_batch_size(model, 263, 32) if batch == 0 else batch
+    generate_captions(model, proc, paths[:used], decode='nucleus', batch_size=batch, workers=workers, progress=False)  # warm-up
     torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats(); t0 = time.perf_counter()
-    caps = generate_captions(model, proc, paths, decode='nucleus', batch_size=batch, progress=False)
+    caps = generate_captions(model, proc, paths, decode='nucleus', batch_size=batch, workers=workers, progress=False)
     torch.cuda.synchronize(); secs = time.perf_counter() - t0
-    return dict(kind='caption', images=len(caps), batch=batch, seconds=secs, throughput=len(caps) / secs, gpus=1,
+    return dict(kind='caption', images=len(caps), batch=used, workers=workers, seconds=secs, throughput=len(caps) / secs, gpus=1,
                 peak_gib=torch.cuda.max_memory_allocated() / 2**30)
 
 
@@ -126,7 +127,8 @@ def main():
     ap.add_argument('--steps', type=int, default=12, help='timed optimiser steps per training row')
     ap.add_argument('--warmup', type=int, default=3, help='untimed optimiser steps first')
     ap.add_argument('--captions', type=int, default=2048, help='images to caption')
-    ap.add_argument('--caption-batch', type=int, default=512)
+    ap.add_argument('--caption-batch', type=int, default=0, help='images per generate call; 0: from free memory, as evaluate_run')
+    ap.add_argument('--caption-workers', type=int, default=8, help='DataLoader processes reading the images')
     ap.add_argument('--set', nargs='*', default=[], help='Preset overrides for the training rows, e.g. batch_size=4')
     ap.add_argument('--work', default=None, help='scratch folder (default: a temp dir)')
     ap.add_argument('--commit', default='unknown')
@@ -139,9 +141,9 @@ def main():
     from riscm_paper.config import parse_overrides
     work = Path(a.work or tempfile.mkdtemp())
     for row in a.rows:
-        res = caption_row(work, a.captions, a.caption_batch) if row == 'captioning' else train_row(row, work, a.steps, a.warmup, parse_overrides(a.set))
+        res = caption_row(work, a.captions, a.caption_batch, a.caption_workers) if row == 'captioning' else train_row(row, work, a.steps, a.warmup, parse_overrides(a.set))
         if int(os.environ.get('RANK', 0)) == 0:
-            line = record(row, res, a.commit)
+            line = record(row + (f" [{' '.join(a.set)}]" if a.set and row != 'captioning' else ''), res, a.commit)
             print(json.dumps({k: v for k, v in line.items() if k != 'losses'}), flush=True)
             if line.get('losses'): print(f'{row} losses:', [round(x, 4) for x in line['losses']], flush=True)
             print(table([line]), flush=True)

@@ -21,7 +21,7 @@ from .data import load_riscm, split_riscm
 
 # %% ../nbs/00_config.ipynb #bbd5c988
 POSITIVE = ('epochs', 'batch_size', 'grad_accum', 'lr', 'save_steps', 'logging_steps', 'save_total_limit', 'eval_steps',
-            'max_new_tokens', 'num_beams', 'eval_batch_size')  # Preset fields that must be > 0
+            'max_new_tokens', 'num_beams')  # Preset fields that must be > 0
 
 @dataclass
 class Preset:
@@ -65,7 +65,7 @@ class Preset:
     top_p:float=0.95 # nucleus sampling mass
     max_new_tokens:int=32 # caption length cap at evaluation
     num_beams:int=3 # beams when decode="beam"
-    eval_batch_size:int=256 # images per generate() call (about 15 GB at full size in bf16)
+    eval_batch_size:int=0 # images per generate() call; 0: from free GPU memory (at most 1024; 64 on CPU), halved on OOM
 
     def __post_init__(self):
         "Refuse values no run can use, naming the field."
@@ -74,6 +74,7 @@ class Preset:
         if self.max_steps == 0 or self.max_steps < -1:
             raise ValueError(f"Preset field max_steps={self.max_steps} must be positive, or -1 to derive it from epochs")
         if self.workers < 0: raise ValueError(f"Preset field workers={self.workers} must be 0 or more")
+        if self.eval_batch_size < 0: raise ValueError(f"Preset field eval_batch_size={self.eval_batch_size} must be 0 (from free memory) or more")
         if self.r < 0: raise ValueError(f"Preset field r={self.r} must be positive (0 only for the zero-shot baseline)")
         if self.split_scheme == 'paper+val' and self.save_steps % self.eval_steps:
             raise ValueError(f"Preset field save_steps={self.save_steps} must be a multiple of eval_steps={self.eval_steps}, "

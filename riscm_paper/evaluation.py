@@ -4,16 +4,17 @@
 
 # %% ../nbs/03_eval.ipynb #72ee9403
 from __future__ import annotations
-import contextlib, functools, hashlib, importlib.util, io, json, math, os, random, re
+import contextlib, functools, hashlib, importlib.util, io, itertools, json, math, os, random, re
 import shutil, tempfile, time, warnings
 from collections import Counter
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['COCO_METRICS', 'PAPER_METRICS', 'METRICS', 'JAVA_HINT', 'DECODES', 'SETTINGS_FILE', 'meteor_jar', 'wordnet_source',
-           'ensure_wordnet', 'tokenize_13a', 'nmt_bleu', 'paper_bleu', 'word_tokens', 'paper_meteor', 'check_captions',
-           'coco_scores', 'score_captions', 'check_scorers', 'decode_kwargs', 'loc_seg_ids', 'generate_captions',
-           'load_for_eval', 'write_eval', 'resume_predictions', 'limit_images', 'evaluate_run']
+__all__ = ['COCO_METRICS', 'PAPER_METRICS', 'METRICS', 'JAVA_HINT', 'DECODES', 'SETTINGS_FILE', 'SAMPLER_RULE', 'meteor_jar',
+           'wordnet_source', 'ensure_wordnet', 'tokenize_13a', 'nmt_bleu', 'paper_bleu', 'word_tokens', 'paper_meteor',
+           'check_captions', 'coco_scores', 'score_captions', 'check_scorers', 'decode_kwargs', 'loc_seg_ids',
+           'image_uniforms', 'NucleusSampler', 'auto_batch_size', 'image_batches', 'generate_captions', 'load_for_eval',
+           'write_eval', 'resume_predictions', 'shard_bounds', 'merge_shards', 'limit_images', 'evaluate_run']
 
 # %% ../nbs/03_eval.ipynb #43009e81
 import nltk
@@ -23,6 +24,8 @@ import torch
 from nltk.corpus import wordnet  # a lazy loader: it reads WordNet on first use, after ensure_wordnet set the path
 from nltk.tokenize import word_tokenize
 from nltk.translate.meteor_score import meteor_score
+from accelerate import PartialState
+from accelerate.utils.memory import clear_device_cache, should_reduce_batch_size
 from peft import PeftModel
 from pycocoevalcap.bleu.bleu import Bleu
 from pycocoevalcap.cider.cider import Cider
@@ -30,7 +33,9 @@ from pycocoevalcap.meteor.meteor import Meteor
 from pycocoevalcap.rouge.rouge import Rouge
 from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
+from transformers import LogitsProcessor, LogitsProcessorList
 
 from .config import Preset, differing, env_info
 from .data import clean_captions, ids_sha256, largest_remainder, normalize_caption
@@ -257,44 +262,157 @@ def loc_seg_ids(tokenizer, # PaliGemma's tokenizer (processor.tokenizer)
     vocab = tokenizer.get_vocab()
     return [vocab[n] for n in names if n in vocab]
 
+# %% ../nbs/03_eval.ipynb #21cafa87
+def _mix32(x:torch.Tensor, # int64 values in [0, 2**32)
+          ) -> torch.Tensor:
+    "A 32-bit integer hash (Wellons' 'triple32' family, two rounds with multipliers below 2**31, so int64 never overflows)."
+    M = 0xFFFFFFFF
+    x = ((x ^ (x >> 16)) * 0x21f0aaad) & M
+    x = ((x ^ (x >> 15)) * 0x735a2d97) & M
+    return x ^ (x >> 15)
+
+def image_uniforms(seed:int, # the generation seed
+                   images:torch.Tensor, # int64 index of each image in the evaluated list
+                   step:int, # decoding step (0 for the first new token)
+                  ) -> torch.Tensor:
+    "One uniform number in (0, 1) per image for decoding step `step`: a hash of (seed, image, step), float64."
+    h = _mix32(torch.full_like(images, seed & 0xFFFFFFFF))
+    h = _mix32(h ^ (images & 0xFFFFFFFF))
+    h = _mix32(h ^ (step & 0xFFFFFFFF))
+    return (h.double() + 0.5) / 2**32
+
+# %% ../nbs/03_eval.ipynb #894eb60a
+class NucleusSampler(LogitsProcessor):
+    "Nucleus (top-p) sampling as a logits processor for greedy decoding, with one uniform per image and step."
+    def __init__(self, top_p:float, # nucleus mass (the paper: 0.95)
+                 seed:int, # the generation seed
+                 images:list, # index of each row's image in the evaluated list
+                 prompt_len:int, # the prompt's length: step = current length - prompt_len
+                 top_k:int=0, # also keep at most the k most probable tokens (0: pure nucleus)
+                ):
+        if not 0 < top_p <= 1: raise ValueError(f"top_p={top_p} must be in (0, 1]")
+        self.top_p, self.seed, self.images, self.prompt_len, self.top_k = top_p, seed, torch.as_tensor(images, dtype=torch.int64), prompt_len, top_k
+
+    def threshold(self, probs:torch.Tensor, # (rows, vocab) probabilities
+                 ) -> torch.Tensor:
+        "Per row, the probability of the last token of the nucleus (descending order, mass first reaching top_p)."
+        k = min(probs.shape[-1], self.top_k or 64)
+        top = probs.topk(k, dim=-1).values  # values only: ties in order do not matter
+        if self.top_k: top = top / top.sum(-1, keepdim=True)
+        n = ((top.cumsum(-1) - top) < self.top_p).sum(-1, keepdim=True)
+        short = (n == k).squeeze(-1) & (k < probs.shape[-1]) if not self.top_k else torch.zeros_like(n.squeeze(-1), dtype=torch.bool)
+        tau = top.gather(-1, n - 1)
+        if short.any():  # a flat distribution: its nucleus is longer than k, sort those rows fully
+            p = probs[short].sort(-1, descending=True).values
+            m = ((p.cumsum(-1) - p) < self.top_p).sum(-1, keepdim=True)
+            tau[short] = p.gather(-1, m - 1)
+        return tau
+
+    def __call__(self, input_ids, scores):
+        "Return scores where only the drawn token of each row is finite."
+        probs = scores.float().softmax(-1)
+        keep = probs * (probs >= self.threshold(probs))
+        if self.top_k: keep = keep * (probs >= probs.topk(self.top_k, dim=-1).values[:, -1:])
+        cum = keep.cumsum(-1)
+        u = image_uniforms(self.seed, self.images, input_ids.shape[1] - self.prompt_len).to(cum.device)
+        target = (u * cum[:, -1].double()).float().unsqueeze(-1)
+        tok = torch.searchsorted(cum, target, right=True).clamp(max=cum.shape[-1] - 1)
+        tok = torch.where(keep.gather(-1, tok) > 0, tok, keep.argmax(-1, keepdim=True))  # rounding at the very end of the CDF
+        return torch.full_like(scores, -math.inf).scatter(-1, tok, scores.gather(-1, tok))
+
+# %% ../nbs/03_eval.ipynb #397f256f
+def auto_batch_size(model, # the captioning model, on its device
+                    prompt_len:int, # prompt tokens per image (image tokens included)
+                    max_new_tokens:int=Preset.max_new_tokens, # tokens generated at most
+                    cap:int=1024, # never more: throughput has stopped growing by then
+                    free:int|None=None, # bytes free on the device; None: asked from CUDA (on CPU: 64 images)
+                   ) -> int:
+    "Images per `generate` call that fit in `free` memory, from an upper estimate of one image's peak bytes."
+    if free is None and model.device.type != 'cuda': return 64
+    free = torch.cuda.mem_get_info(model.device)[0] if free is None else free
+    t, b = model.config.text_config, torch.finfo(model.dtype).bits // 8
+    kv = 2 * t.num_hidden_layers * t.num_key_value_heads * t.head_dim * (prompt_len + max_new_tokens) * b  # the cache
+    prefill = prompt_len * (3 * t.intermediate_size + 6 * t.hidden_size) * b  # the MLP's activations at the prompt
+    sampling = 6 * 4 * t.vocab_size  # fp32 scores, probabilities and their prefix sums
+    return max(1, min(cap, int(0.8 * free) // (kv + prefill + sampling) // 8 * 8))
+
+def image_batches(processor, # PaliGemmaProcessor
+                  images:list, # PIL images or image paths
+                  prompt:str=Preset.prompt, # task prefix
+                  chunk:int=64, # images per loaded batch
+                  workers:int=0, # DataLoader processes that read and process the images (0: this process)
+                  pin:bool=False, # pin the batches' memory (for a fast copy to the GPU)
+                 ) -> DataLoader:
+    "A DataLoader of eval-mode batches of `images` (prompt only, left-padded), in order, `chunk` at a time."
+    return DataLoader([{'image': im, 'image_id': i} for i, im in enumerate(images)], batch_size=chunk, num_workers=workers,
+                      collate_fn=CaptionCollator(processor, prompt=prompt, train=False), pin_memory=pin,
+                      prefetch_factor=4 if workers else None)
+
+# %% ../nbs/03_eval.ipynb #2ffcd311
+def _caption_batch(model, # PaliGemma in eval mode
+                   processor, # its processor
+                   batch:dict, # eval-mode batch (input_ids, attention_mask, pixel_values)
+                   kw:dict, # `generate` keyword arguments
+                   sampler:dict|None, # NucleusSampler arguments but `images` and `prompt_len`; None: no sampling
+                   first:int, # index of the batch's first image in the evaluated list
+                  ) -> list[str]:
+    "Captions of one batch: generate, cut the prompt off, decode without special tokens, strip."
+    batch = {k: v.to(model.device, non_blocking=True) for k, v in batch.items()}
+    batch['pixel_values'] = batch['pixel_values'].to(model.dtype)
+    L, n = batch['input_ids'].shape
+    procs = None if sampler is None else LogitsProcessorList([NucleusSampler(**sampler, images=list(range(first, first + L)), prompt_len=n)])
+    with torch.inference_mode(): ids = model.generate(**batch, **kw, logits_processor=procs)
+    return [s.strip() for s in processor.batch_decode(ids[:, n:], skip_special_tokens=True)]
+
+def _take(buf:dict, # batch tensors
+          n:int, # rows
+         ) -> tuple[dict, dict|None]:
+    "(the first n rows of `buf`, the rest or None)."
+    head, rest = {k: v[:n] for k, v in buf.items()}, {k: v[n:] for k, v in buf.items()}
+    return head, (rest if len(rest['input_ids']) else None)
+
 # %% ../nbs/03_eval.ipynb #c17e40a5
 def generate_captions(model, # PaliGemma (plain, merged or with adapters), e.g. from `load_for_eval`
                       processor, # its PaliGemmaProcessor
                       images:list, # PIL images or image paths
                       decode:str=Preset.decode, # 'nucleus' (the paper), 'greedy' or 'beam'
                       max_new_tokens:int=Preset.max_new_tokens, # generated tokens at most (the paper: 32)
-                      batch_size:int=Preset.eval_batch_size, # images per generate call
-                      seed:int=0, # batch i is seeded with seed + index of its first image
+                      batch_size:int=Preset.eval_batch_size, # images per generate call; 0: from free memory; halved on OOM
+                      seed:int=0, # image i's sampled tokens come from a hash of (seed, offset + i, step)
                       num_beams:int=Preset.num_beams, # beams for decode='beam'
                       top_p:float=Preset.top_p, # nucleus mass (the paper: 0.95)
                       prompt:str=Preset.prompt, # task prefix, as in training
                       top_k:int=0, # 0: pure nucleus sampling; 50: HF's default on top of top_p
                       suppress_loc_seg:bool=False, # ban <loc>/<seg> tokens while generating
                       progress:bool=True, # show a tqdm bar
-                      offset:int=0, # index of images[0] in the full list (a resume): seeds and ids continue from it
+                      offset:int=0, # index of images[0] in the full list (a resume or a shard): seeds continue from it
                       on_batch=None, # called as on_batch(index of the batch's first image, its captions) after each batch
+                      workers:int=0, # DataLoader processes that read and process the images (0: this process)
                      ) -> list[str]:
     "Caption `images` with `model`: one stripped caption per image, prompt removed, special tokens skipped."
     kw = decode_kwargs(decode, max_new_tokens, num_beams, top_p, top_k)
+    if batch_size < 0: raise ValueError(f"batch_size={batch_size} must be at least 1, or 0 to size it from free memory")
+    sampler = dict(top_p=kw.pop('top_p'), top_k=kw.pop('top_k'), seed=seed) if kw.pop('do_sample') else None
+    kw |= dict(do_sample=False, **({'num_beams': 1} if sampler else {}))
     if suppress_loc_seg: kw['suppress_tokens'] = loc_seg_ids(processor.tokenizer)
-    if batch_size < 1: raise ValueError(f"batch_size={batch_size} must be at least 1")
-    collate, images, out = CaptionCollator(processor, prompt=prompt, train=False), list(images), []
     model.eval()
-    dev = model.device
-    with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []), \
-         tqdm(total=len(images), desc=f'captions ({decode})', unit='img', disable=not progress) as bar:
-        for start in range(0, len(images), batch_size):
-            batch = collate([{'image': im, 'image_id': offset + start + j} for j, im in enumerate(images[start:start+batch_size])])
-            batch.pop('labels', None)
-            batch = {k: v.to(dev) for k, v in batch.items()}
-            batch['pixel_values'] = batch['pixel_values'].to(model.dtype)
-            torch.manual_seed(seed + offset + start)
-            with torch.inference_mode(): ids = model.generate(**batch, **kw)
-            new = ids[:, batch['input_ids'].shape[1]:]
-            caps = [s.strip() for s in processor.batch_decode(new, skip_special_tokens=True)]
-            if on_batch is not None: on_batch(offset + start, caps)
-            out += caps
-            bar.update(len(new))
+    images, out, bs, buf = list(images), [], batch_size, None
+    loader = image_batches(processor, images, prompt, min(bs or 64, 64), workers, pin=model.device.type == 'cuda')
+    with tqdm(total=len(images), desc=f'captions ({decode})', unit='img', disable=not progress) as bar:
+        for chunk in itertools.chain(loader, [None]):
+            if chunk is not None: buf = dict(chunk) if buf is None else {k: torch.cat([buf[k], chunk[k]]) for k in buf}
+            bs = bs or auto_batch_size(model, buf['input_ids'].shape[1], max_new_tokens)
+            while buf is not None and (len(buf['input_ids']) >= bs or chunk is None):
+                head, rest = _take(buf, bs)
+                try: caps = _caption_batch(model, processor, head, kw, sampler, offset + len(out))
+                except RuntimeError as e:
+                    if len(head['input_ids']) == 1 or not should_reduce_batch_size(e): raise
+                    clear_device_cache(garbage_collection=True)
+                    bs = len(head['input_ids']) // 2
+                    warnings.warn(f"out of memory at {len(head['input_ids'])} images per generate call: going on with {bs}")
+                    continue
+                if on_batch is not None: on_batch(offset + len(out), caps)
+                out += caps; buf = rest; bar.update(len(caps))
     return out
 
 # %% ../nbs/03_eval.ipynb #f71313ac
@@ -387,6 +505,7 @@ def write_eval(out:Path, # the evaluation folder, run_dir/eval/<split>-<decode>
 
 # %% ../nbs/03_eval.ipynb #a246aa40
 SETTINGS_FILE = 'predictions.settings.json'  # beside predictions.jsonl: what its captions were made with
+SAMPLER_RULE = 'image-hash-1'  # how nucleus draws are seeded (NucleusSampler): recorded, so older predictions are not resumed
 
 def _check_split(run_dir:Path, # run folder, maybe with split.json (written by train)
                  data_root:Path, # the data folder evaluated
@@ -411,17 +530,18 @@ def _files_sha256(folder:Path|None, # e.g. the adapter folder
     return h.hexdigest()
 
 def resume_predictions(out:Path, # the evaluation folder
-                       settings:dict, # what this call's captions are made with (stored in SETTINGS_FILE)
+                       settings:dict, # what this call's captions are made with (stored beside the file)
                        images:list, # image ids to caption, in order
-                       batch_size:int, # a resume starts at a batch boundary
+                       name:str='predictions.jsonl', # the file (a data-parallel rank writes its own shard)
                       ) -> tuple[int, int]:
-    "(captions kept, lines discarded) of an earlier, interrupted call's predictions.jsonl, cut back to whole batches."
-    preds, sidecar = out/'predictions.jsonl', out/SETTINGS_FILE
+    "(captions kept, lines discarded) of an earlier, interrupted call's predictions file: every complete line is kept."
+    preds = out/name
+    sidecar = out/(SETTINGS_FILE if name == 'predictions.jsonl' else f'{Path(name).stem}.settings.json')
     if sidecar.exists() and (diff := differing(json.loads(sidecar.read_text()), settings)):
         raise ValueError(f"{out} holds predictions made with other settings (theirs, yours): {diff}; "
                          f"rerun with the same settings to resume, or remove {out} to start over")
     if preds.exists() and not sidecar.exists():
-        raise ValueError(f"{preds} has no {SETTINGS_FILE}, so its settings are unknown: remove {out} to start over")
+        raise ValueError(f"{preds} has no {sidecar.name}, so its settings are unknown: remove {out} to start over")
     out.mkdir(parents=True, exist_ok=True)
     _atomic_write(sidecar, json.dumps(settings, indent=1))
     if not preds.exists(): return 0, 0
@@ -437,9 +557,32 @@ def resume_predictions(out:Path, # the evaluation folder
             raise ValueError(f"{preds}: line {k+1} holds image {rec.get('image')!r}, expected {images[k] if k < len(images) else 'no more lines'}; "
                              f"remove {out} to start over")
         ends.append(ends[-1] + len(line)); n_ok += 1
-    keep = n_ok if n_ok == len(images) else n_ok // batch_size * batch_size
-    with open(preds, 'r+b') as f: f.truncate(ends[keep])
-    return keep, len(lines) - keep
+    with open(preds, 'r+b') as f: f.truncate(ends[n_ok])
+    return n_ok, len(lines) - n_ok
+
+# %% ../nbs/03_eval.ipynb #8739781e
+def shard_bounds(n:int, # rows to share out
+                 rank:int, # this process's index
+                 world:int, # processes
+                ) -> tuple[int, int]:
+    "Rows [start, stop) that data-parallel process `rank` of `world` captions: contiguous, sizes differ by at most one."
+    if not 0 <= rank < world: raise ValueError(f"rank={rank} is not in [0, {world})")
+    return n * rank // world, n * (rank + 1) // world
+
+def merge_shards(out:Path, # the evaluation folder
+                 world:int, # processes that wrote shards
+                 bounds:list, # (start, stop) of each shard, in order
+                ) -> Path:
+    "Append the ranks' shard files, in order, to predictions.jsonl (checking each is complete), then remove them."
+    shards = [out/f'predictions.{r}-of-{world}.jsonl' for r in range(world)]
+    for f, (a, b) in zip(shards, bounds):
+        if (n := len(f.read_text().splitlines()) if f.exists() else 0) != b - a:
+            raise RuntimeError(f"{f} holds {n} captions, expected {b - a} (rows {a}..{b - 1}): a rank did not finish; rerun to resume")
+    with open(out/'predictions.jsonl', 'a') as dst:
+        for f in shards: dst.write(f.read_text())
+        dst.flush(); os.fsync(dst.fileno())
+    for f in shards: f.unlink(); (out/f'{f.stem}.settings.json').unlink(missing_ok=True)
+    return out/'predictions.jsonl'
 
 # %% ../nbs/03_eval.ipynb #296f781b
 def limit_images(df, # images of one split, with `image` and `source`
@@ -460,11 +603,11 @@ def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a t
                  decode:str|None=None, # None: the preset's (the paper: nucleus)
                  limit:int|None=None, # caption a seeded sample of `limit` images, stratified by source
                  model:str|Path|None=None, # base model override (hub id or folder)
-                 batch_size:int|None=None, # None: the preset's eval_batch_size
+                 batch_size:int|None=None, # None: the preset's eval_batch_size (0: from free memory)
                  seed:int=0, # generation seed, also picks the examples
                  n_examples:int=6, # captions kept in examples.json
-                ) -> dict:
-    "Caption a split with a run's model (resuming an interrupted call), score it, write predictions, metrics, examples."
+                ) -> dict|None:
+    "Caption a split with a run's model (resumable; shared out over data-parallel processes), score it, write the results."
     run_dir, data_root = Path(run_dir), Path(data_root)
     preset, base, adapter = _read_run(run_dir, model)
     if not data_root.exists(): raise FileNotFoundError(f"data_root {data_root} does not exist: pass the RISC(M) folder (captions.csv + resized/)")
@@ -475,22 +618,34 @@ def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a t
     if limit is not None: df = limit_images(df, limit, seed)
     if df.empty: raise ValueError(f"no {split} images to evaluate in {data_root} (limit={limit})")
     settings = dict(decode=decode or preset.decode, max_new_tokens=preset.max_new_tokens, top_p=preset.top_p, top_k=0,
-                    num_beams=preset.num_beams, seed=seed, batch_size=batch_size or preset.eval_batch_size, prompt=preset.prompt)
+                    num_beams=preset.num_beams, seed=seed, batch_size=preset.eval_batch_size if batch_size is None else batch_size, prompt=preset.prompt)
     decode_kwargs(settings['decode'])  # fail early on a bad strategy
-    if settings['batch_size'] < 1: raise ValueError(f"batch_size={settings['batch_size']} must be at least 1")
+    if settings['batch_size'] < 0: raise ValueError(f"batch_size={settings['batch_size']} must be at least 1, or 0 to size it from free memory")
     check_scorers()  # before any caption: a missing Java fails now, not after an hour of generation
     out = run_dir/'eval'/f"{split}-{settings['decode']}"
-    key = dict(settings, split=split, limit=limit, images=len(df), images_sha256=ids_sha256(df.image),
+    key = dict({k: v for k, v in settings.items() if k != 'batch_size'}, split=split, limit=limit, images=len(df), images_sha256=ids_sha256(df.image),
                model=str(Path(base).resolve()) if Path(base).exists() else base, adapter_sha256=_files_sha256(adapter))
-    done, discarded = resume_predictions(out, key, df.image.tolist(), settings['batch_size'])
+    if settings['decode'] == 'nucleus': key['sampler'] = SAMPLER_RULE
+    state = PartialState(cpu=not torch.cuda.is_available())  # under torchrun or accelerate launch: one process of several (gloo on CPU)
+    world, rank, merged = state.num_processes, state.process_index, out/'predictions.jsonl'
+    if state.is_main_process: done, discarded = resume_predictions(out, key, df.image.tolist())
+    state.wait_for_everyone()
+    if not state.is_main_process: done, discarded = len(merged.read_bytes().splitlines()) if merged.exists() else 0, 0
+    bounds = [tuple(done + x for x in shard_bounds(len(df) - done, r, world)) for r in range(world)]
+    (a, b), name = bounds[rank], 'predictions.jsonl' if world == 1 else f'predictions.{rank}-of-{world}.jsonl'
+    start = a if world == 1 else a + resume_predictions(out, key | dict(rows=[a, b]), df.image.tolist()[a:b], name)[0]
     t0 = time.perf_counter()
-    if done < len(df):
+    if start < b:
         m, proc = load_for_eval(base, adapter)
-        with open(out/'predictions.jsonl', 'a') as f:
-            def save(start, caps):  # one write per batch, flushed to disk: a kill loses at most the batch in flight
-                f.write(_prediction_lines(df, caps, start)); f.flush(); os.fsync(f.fileno())
-            generate_captions(m, proc, df.path[done:].tolist(), offset=done, on_batch=save, **settings)
+        with open(out/name, 'a') as f:
+            def save(i, caps):  # one write per batch, flushed to disk: a kill loses at most the batch in flight
+                f.write(_prediction_lines(df, caps, i)); f.flush(); os.fsync(f.fileno())
+            generate_captions(m, proc, df.path[start:b].tolist(), offset=start, on_batch=save, workers=preset.workers, **settings)
     t1 = time.perf_counter()
+    if world > 1:
+        state.wait_for_everyone()
+        if not state.is_main_process: return None  # the main process merges, scores and writes
+        merge_shards(out, world, bounds)
     recs = [json.loads(l) for l in (out/'predictions.jsonl').read_text().splitlines()]
     if [r['image'] for r in recs] != df.image.tolist(): raise RuntimeError(f"{out/'predictions.jsonl'} does not hold one line per image, in order")
     preds = [r['prediction'] for r in recs]
@@ -500,7 +655,7 @@ def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a t
                 adapter=None if adapter is None else str(adapter), versions=env_info(),
                 empty_predictions=sum(not normalize_caption(p) for p in preds), split_scheme=preset.split_scheme,
                 split_seed=preset.split_seed, limit=limit, data_root=str(data_root.resolve()),
-                resumed=dict(captions_reused=done, lines_discarded=discarded),
+                resumed=dict(captions_reused=done, lines_discarded=discarded), processes=world,
                 seconds=dict(generate=round(t1 - t0, 2), score=round(t2 - t1, 2)))
     _write_results(out, df, preds, info, seed, n_examples)
     return info

@@ -11,8 +11,8 @@ from pathlib import Path
 __all__ = ['QUANTS', 'GEMMA_SPECIALS', 'LORA_PROJ', 'LORA_TARGETS', 'GC_KWARGS', 'paligemma_3b_config', 'count_params',
            'nf4_config', 'bnb_cpu_workaround', 'load_model', 'load_processor', 'tiny_tokenizer', 'tiny_processor',
            'tiny_config', 'make_tiny_checkpoint', 'add_lora', 'lora_modules', 'lora_param_table', 'CaptionCollator',
-           'caption_loss', 'DequantLinear', 'dequantize_4bit_cache', 'fake_caption_batch', 'save_random_checkpoint',
-           'gpu_smoke']
+           'caption_loss', 'DequantLinear', 'dequantize_4bit_cache', 'compile_layers', 'fake_caption_batch',
+           'save_random_checkpoint', 'gpu_smoke']
 
 # %% ../nbs/01_model.ipynb #3a168aed
 import bitsandbytes as bnb
@@ -310,6 +310,15 @@ def dequantize_4bit_cache(model:torch.nn.Module, # a model holding bitsandbytes 
     gc.collect()
     if torch.cuda.is_available(): torch.cuda.empty_cache()
     return swapped
+
+# %% ../nbs/01_model.ipynb #ff5514fe
+def compile_layers(model:torch.nn.Module, # a model, e.g. from `add_lora`
+                   dynamic:bool|None=None, # torch.compile's `dynamic` (None: static first, dynamic once a shape changes)
+                  )->int:
+    "Compile every decoder and encoder layer of `model` in place with `torch.compile`; returns how many."
+    layers = [m for m in model.modules() if type(m).__name__.endswith(('DecoderLayer', 'EncoderLayer'))]
+    for m in layers: m.compile(dynamic=dynamic)
+    return len(layers)
 
 # %% ../nbs/01_model.ipynb #0a9829d0
 def fake_caption_batch(config:PaliGemmaConfig, # model configuration (for image size, image token, vocab)

@@ -13,7 +13,7 @@ from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, Trai
 
 from .config import Preset, differing, env_info, plan
 from .data import ids_sha256, to_hf_dataset
-from .model import (CaptionCollator, add_lora, caption_loss, dequantize_4bit_cache, load_model, load_processor,
+from .model import (CaptionCollator, add_lora, caption_loss, compile_layers, dequantize_4bit_cache, load_model, load_processor,
                                make_tiny_checkpoint)
 
 # %% auto #0
@@ -183,6 +183,7 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     model = add_lora(load_model(base, quant=preset.quant), r=preset.r, alpha=preset.alpha, targets=preset.targets,
                      dropout=preset.lora_dropout, gradient_checkpointing=preset.gradient_checkpointing)
     if preset.dequant_cache and preset.quant == 'nf4': dequantize_4bit_cache(model)  # the same maths, without dequantising every step
+    if preset.compile: compile_layers(model)  # the same maths, fused
     collator = CaptionCollator(load_processor(base), prompt=preset.prompt, train=True, seed=preset.seed)
     images = to_hf_dataset(train_df).cast_column('image', datasets.Image(decode=False))  # the collator reads and checks each file
     os.environ['TENSORBOARD_LOGGING_DIR'] = str(out_dir/'runs')  # transformers 5 has no logging_dir argument

@@ -91,7 +91,7 @@ def caption_images(images:str|Path|list, # image files, folders or glob patterns
                    top_k:int=0, # 0: pure nucleus sampling, as the paper
                    num_beams:int|None=None, # beams for decode='beam'; None: the preset's
                    batch_size:int=16, # images per generate call
-                   seed:int=0, # the batch starting at readable image i is seeded with seed + i (as `generate_captions`)
+                   seed:int=0, # readable image i's nucleus draws come from (seed, i, step), as in `generate_captions`
                    strict:bool=False, # a file that is not an image is fatal (else reported, skipped and counted)
                    quant:str|None=None, # base precision: None = bf16 on a GPU, fp32 on CPU (as `evaluate_run`)
                    suppress_loc_seg:bool=False, # ban <loc>/<seg> tokens while generating
@@ -112,7 +112,7 @@ def caption_images(images:str|Path|list, # image files, folders or glob patterns
     m, proc = load_for_eval(base, adapter, quant=quant)
     records, skipped, buf = [], [], []
     def flush():
-        caps = generate_captions(m, proc, [im for _, im in buf], batch_size=batch_size, seed=seed + len(records),
+        caps = generate_captions(m, proc, [im for _, im in buf], batch_size=batch_size, seed=seed, offset=len(records),
                                  suppress_loc_seg=suppress_loc_seg, progress=False, **s)
         records.extend(dict(path=str(p), caption=c, **meta) for (p, _), c in zip(buf, caps))
         buf.clear()
