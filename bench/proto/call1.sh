@@ -2,7 +2,7 @@
 # Issue 10, GPU call 1 on nvidia-h200-x2: captioning exploration on GPU 0, fast-preset training variants on GPU 1, side by side.
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD:$PWD/.devshim PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
-C=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+C=${COMMIT:-unknown}
 W=/tmp/work; mkdir -p $W
 nvidia-smi --query-gpu=name,memory.total --format=csv > $OUT/gpus.txt
 python -c "import sys, pathlib; sys.path.insert(0, 'bench'); from bench import inputs; inputs(pathlib.Path('$W'))" > $OUT/setup.log 2>&1 || { tail -30 $OUT/setup.log; exit 1; }
