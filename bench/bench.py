@@ -82,21 +82,27 @@ def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict) -> dict
                 quant=preset.quant)
 
 
-def caption_row(work:Path, n:int, batch:int, workers:int=8) -> dict:
-    "Caption n images at `batch` per generate call (0: from free memory) with the merged bf16 model; captions/s, peak memory."
+def caption_row(work:Path, n:int, batch:int, workers:int=8, compiled:bool=False) -> dict:
+    "Caption n images with the merged bf16 model, shared out over the data-parallel processes (as `evaluate_run`); captions/s, peak memory."
     import torch
+    from accelerate import PartialState
     from riscm_paper.data import load_riscm
-    from riscm_paper.evaluation import auto_batch_size, generate_captions, load_for_eval
-    data, base = inputs(work)
+    from riscm_paper.evaluation import auto_batch_size, generate_captions, load_for_eval, shard_bounds
+    from riscm_paper.model import compile_layers
+    state = PartialState()
+    with state.main_process_first(): data, base = inputs(work)
     paths = (load_riscm(data).path.tolist() * (n // 1200 + 1))[:n]
+    a, b = shard_bounds(n, state.process_index, state.num_processes)
     model, proc = load_for_eval(base)
+    if compiled: compile_layers(model, decode=True)
     used = auto_batch_size(model, 263, 32) if batch == 0 else batch
     generate_captions(model, proc, paths[:used], decode='nucleus', batch_size=batch, workers=workers, progress=False)  # warm-up
-    torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats(); t0 = time.perf_counter()
-    caps = generate_captions(model, proc, paths, decode='nucleus', batch_size=batch, workers=workers, progress=False)
-    torch.cuda.synchronize(); secs = time.perf_counter() - t0
-    return dict(kind='caption', images=len(caps), batch=used, workers=workers, seconds=secs, throughput=len(caps) / secs, gpus=1,
-                peak_gib=torch.cuda.max_memory_allocated() / 2**30)
+    torch.cuda.synchronize(); state.wait_for_everyone(); torch.cuda.reset_peak_memory_stats(); t0 = time.perf_counter()
+    caps = generate_captions(model, proc, paths[a:b], offset=a, decode='nucleus', batch_size=batch, workers=workers, progress=False)
+    torch.cuda.synchronize(); state.wait_for_everyone(); secs = time.perf_counter() - t0
+    assert len(caps) == b - a
+    return dict(kind='caption', images=n, batch=used, workers=workers, compiled=compiled, seconds=secs, throughput=n / secs,
+                gpus=state.num_processes, peak_gib=torch.cuda.max_memory_allocated() / 2**30)
 
 
 def record(row:str, res:dict, commit:str) -> dict:
@@ -126,7 +132,8 @@ def main():
     ap.add_argument('--rows', nargs='*', default=['paper-r8-literal', 'paper-r8', 'fast', 'captioning'])
     ap.add_argument('--steps', type=int, default=12, help='timed optimiser steps per training row')
     ap.add_argument('--warmup', type=int, default=3, help='untimed optimiser steps first')
-    ap.add_argument('--captions', type=int, default=2048, help='images to caption')
+    ap.add_argument('--captions', type=int, default=8904, help='images to caption (the paper split\'s test images: 8,904)')
+    ap.add_argument('--caption-compile', action='store_true', help='compile_layers(decode=True) before captioning')
     ap.add_argument('--caption-batch', type=int, default=0, help='images per generate call; 0: from free memory, as evaluate_run')
     ap.add_argument('--caption-workers', type=int, default=8, help='DataLoader processes reading the images')
     ap.add_argument('--set', nargs='*', default=[], help='Preset overrides for the training rows, e.g. batch_size=4')
@@ -141,9 +148,10 @@ def main():
     from riscm_paper.config import parse_overrides
     work = Path(a.work or tempfile.mkdtemp())
     for row in a.rows:
-        res = caption_row(work, a.captions, a.caption_batch, a.caption_workers) if row == 'captioning' else train_row(row, work, a.steps, a.warmup, parse_overrides(a.set))
+        res = caption_row(work, a.captions, a.caption_batch, a.caption_workers, a.caption_compile) if row == 'captioning' else train_row(row, work, a.steps, a.warmup, parse_overrides(a.set))
         if int(os.environ.get('RANK', 0)) == 0:
-            line = record(row + (f" [{' '.join(a.set)}]" if a.set and row != 'captioning' else ''), res, a.commit)
+            tag = (' [compiled]' if a.caption_compile else '') if row == 'captioning' else (f" [{' '.join(a.set)}]" if a.set else '')
+            line = record(row + tag, res, a.commit)
             print(json.dumps({k: v for k, v in line.items() if k != 'losses'}), flush=True)
             if line.get('losses'): print(f'{row} losses:', [round(x, 4) for x in line['losses']], flush=True)
             print(table([line]), flush=True)

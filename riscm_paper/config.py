@@ -99,7 +99,7 @@ PRESETS = {
     'paper-r16-literal': Preset(name='paper-r16-literal', r=16, **LITERAL),
     'paper-r8-val': Preset(name='paper-r8-val', **VAL),
     'paper-r16-val': Preset(name='paper-r16-val', r=16, **VAL),
-    'fast': Preset(name='fast', quant='bf16', batch_size=64, lr=2e-5 * 64 / 8, dequant_cache=False),
+    'fast': Preset(name='fast', quant='bf16', batch_size=64, lr=2e-5 * 64 / 8, dequant_cache=False, compile=True),
     'demo': Preset(name='demo', model='tiny', quant='fp32', r=8, epochs=1, max_steps=600, batch_size=16,
                    grad_accum=1, lr=1e-2, lr_scheduler='cosine', warmup_steps=30, optim='adamw_torch', bf16=False,
                    gradient_checkpointing=False, save_steps=200, logging_steps=10, seed=0, eval_batch_size=64, workers=0),

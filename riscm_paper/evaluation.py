@@ -262,7 +262,7 @@ def loc_seg_ids(tokenizer, # PaliGemma's tokenizer (processor.tokenizer)
     vocab = tokenizer.get_vocab()
     return [vocab[n] for n in names if n in vocab]
 
-# %% ../nbs/03_eval.ipynb #21cafa87
+# %% ../nbs/03_eval.ipynb #7727fa01
 def _mix32(x:torch.Tensor, # int64 values in [0, 2**32)
           ) -> torch.Tensor:
     "A 32-bit integer hash (Wellons' 'triple32' family, two rounds with multipliers below 2**31, so int64 never overflows)."
@@ -281,7 +281,7 @@ def image_uniforms(seed:int, # the generation seed
     h = _mix32(h ^ (step & 0xFFFFFFFF))
     return (h.double() + 0.5) / 2**32
 
-# %% ../nbs/03_eval.ipynb #894eb60a
+# %% ../nbs/03_eval.ipynb #f2912575
 class NucleusSampler(LogitsProcessor):
     "Nucleus (top-p) sampling as a logits processor for greedy decoding, with one uniform per image and step."
     def __init__(self, top_p:float, # nucleus mass (the paper: 0.95)
@@ -293,34 +293,39 @@ class NucleusSampler(LogitsProcessor):
         if not 0 < top_p <= 1: raise ValueError(f"top_p={top_p} must be in (0, 1]")
         self.top_p, self.seed, self.images, self.prompt_len, self.top_k = top_p, seed, torch.as_tensor(images, dtype=torch.int64), prompt_len, top_k
 
-    def threshold(self, probs:torch.Tensor, # (rows, vocab) probabilities
+    def threshold(self, scores:torch.Tensor, # (rows, vocab) fp32 logits
+                  lse:torch.Tensor, # (rows, 1) their logsumexp
                  ) -> torch.Tensor:
-        "Per row, the probability of the last token of the nucleus (descending order, mass first reaching top_p)."
-        k = min(probs.shape[-1], self.top_k or 64)
-        top = probs.topk(k, dim=-1).values  # values only: ties in order do not matter
-        if self.top_k: top = top / top.sum(-1, keepdim=True)
-        n = ((top.cumsum(-1) - top) < self.top_p).sum(-1, keepdim=True)
-        short = (n == k).squeeze(-1) & (k < probs.shape[-1]) if not self.top_k else torch.zeros_like(n.squeeze(-1), dtype=torch.bool)
+        "Per row, the logit of the last token of the nucleus (descending order, mass first reaching top_p)."
+        k = min(scores.shape[-1], self.top_k or 64)
+        top = scores.topk(k, dim=-1).values  # values only: the order of ties does not matter
+        p = (top - lse).exp()
+        if self.top_k: p = p / p.sum(-1, keepdim=True)
+        n = ((p.cumsum(-1) - p) < self.top_p).sum(-1, keepdim=True)
         tau = top.gather(-1, n - 1)
-        if short.any():  # a flat distribution: its nucleus is longer than k, sort those rows fully
-            p = probs[short].sort(-1, descending=True).values
-            m = ((p.cumsum(-1) - p) < self.top_p).sum(-1, keepdim=True)
-            tau[short] = p.gather(-1, m - 1)
+        short = (n.squeeze(-1) == k) if not self.top_k and k < scores.shape[-1] else None
+        if short is not None and short.any():  # a flat distribution: its nucleus is longer than k, sort those rows
+            s = scores[short]
+            b = s.to(torch.bfloat16)  # a bf16 model's logits are bf16 numbers: sorting 16-bit keys is twice as fast, and exact
+            v = (b if torch.equal(b.float(), s) else s).sort(-1, descending=True).values.float()
+            p = (v - lse[short]).exp()
+            tau[short] = v.gather(-1, ((p.cumsum(-1) - p) < self.top_p).sum(-1, keepdim=True) - 1)
         return tau
 
     def __call__(self, input_ids, scores):
         "Return scores where only the drawn token of each row is finite."
-        probs = scores.float().softmax(-1)
-        keep = probs * (probs >= self.threshold(probs))
-        if self.top_k: keep = keep * (probs >= probs.topk(self.top_k, dim=-1).values[:, -1:])
-        cum = keep.cumsum(-1)
+        scores32 = scores.float()
+        lse = scores32.logsumexp(-1, keepdim=True)
+        keep = scores32 >= self.threshold(scores32, lse)
+        if self.top_k: keep &= scores32 >= scores32.topk(self.top_k, dim=-1).values[:, -1:]
+        cum = ((scores32 - lse).exp() * keep).cumsum(-1)
         u = image_uniforms(self.seed, self.images, input_ids.shape[1] - self.prompt_len).to(cum.device)
         target = (u * cum[:, -1].double()).float().unsqueeze(-1)
         tok = torch.searchsorted(cum, target, right=True).clamp(max=cum.shape[-1] - 1)
-        tok = torch.where(keep.gather(-1, tok) > 0, tok, keep.argmax(-1, keepdim=True))  # rounding at the very end of the CDF
+        tok = torch.where(keep.gather(-1, tok), tok, (cum * keep).argmax(-1, keepdim=True))  # rounding at the very end of the CDF
         return torch.full_like(scores, -math.inf).scatter(-1, tok, scores.gather(-1, tok))
 
-# %% ../nbs/03_eval.ipynb #397f256f
+# %% ../nbs/03_eval.ipynb #090cb46b
 def auto_batch_size(model, # the captioning model, on its device
                     prompt_len:int, # prompt tokens per image (image tokens included)
                     max_new_tokens:int=Preset.max_new_tokens, # tokens generated at most
@@ -348,7 +353,7 @@ def image_batches(processor, # PaliGemmaProcessor
                       collate_fn=CaptionCollator(processor, prompt=prompt, train=False), pin_memory=pin,
                       prefetch_factor=4 if workers else None)
 
-# %% ../nbs/03_eval.ipynb #2ffcd311
+# %% ../nbs/03_eval.ipynb #816b9110
 def _caption_batch(model, # PaliGemma in eval mode
                    processor, # its processor
                    batch:dict, # eval-mode batch (input_ids, attention_mask, pixel_values)
@@ -357,7 +362,7 @@ def _caption_batch(model, # PaliGemma in eval mode
                    first:int, # index of the batch's first image in the evaluated list
                   ) -> list[str]:
     "Captions of one batch: generate, cut the prompt off, decode without special tokens, strip."
-    batch = {k: v.to(model.device, non_blocking=True) for k, v in batch.items()}
+    batch = dict(batch)
     batch['pixel_values'] = batch['pixel_values'].to(model.dtype)
     L, n = batch['input_ids'].shape
     procs = None if sampler is None else LogitsProcessorList([NucleusSampler(**sampler, images=list(range(first, first + L)), prompt_len=n)])
@@ -397,10 +402,13 @@ def generate_captions(model, # PaliGemma (plain, merged or with adapters), e.g. 
     if suppress_loc_seg: kw['suppress_tokens'] = loc_seg_ids(processor.tokenizer)
     model.eval()
     images, out, bs, buf = list(images), [], batch_size, None
+    if not images: return []
     loader = image_batches(processor, images, prompt, min(bs or 64, 64), workers, pin=model.device.type == 'cuda')
     with tqdm(total=len(images), desc=f'captions ({decode})', unit='img', disable=not progress) as bar:
         for chunk in itertools.chain(loader, [None]):
-            if chunk is not None: buf = dict(chunk) if buf is None else {k: torch.cat([buf[k], chunk[k]]) for k in buf}
+            if chunk is not None:  # to the GPU as it comes (pinned, asynchronous), where the batch is put together
+                chunk = {k: v.to(model.device, non_blocking=True) for k, v in chunk.items()}
+                buf = chunk if buf is None else {k: torch.cat([buf[k], chunk[k]]) for k in buf}
             bs = bs or auto_batch_size(model, buf['input_ids'].shape[1], max_new_tokens)
             while buf is not None and (len(buf['input_ids']) >= bs or chunk is None):
                 head, rest = _take(buf, bs)
@@ -560,7 +568,7 @@ def resume_predictions(out:Path, # the evaluation folder
     with open(preds, 'r+b') as f: f.truncate(ends[n_ok])
     return n_ok, len(lines) - n_ok
 
-# %% ../nbs/03_eval.ipynb #8739781e
+# %% ../nbs/03_eval.ipynb #2f073457
 def shard_bounds(n:int, # rows to share out
                  rank:int, # this process's index
                  world:int, # processes

@@ -311,14 +311,19 @@ def dequantize_4bit_cache(model:torch.nn.Module, # a model holding bitsandbytes 
     if torch.cuda.is_available(): torch.cuda.empty_cache()
     return swapped
 
-# %% ../nbs/01_model.ipynb #ff5514fe
+# %% ../nbs/01_model.ipynb #af08d1bf
 def compile_layers(model:torch.nn.Module, # a model, e.g. from `add_lora`
                    dynamic:bool|None=None, # torch.compile's `dynamic` (None: static first, dynamic once a shape changes)
+                   decode:bool=False, # for generation: a decoder layer's MLP and norms, not the layer (its cache index would recompile it per layer)
                   )->int:
-    "Compile every decoder and encoder layer of `model` in place with `torch.compile`; returns how many."
-    layers = [m for m in model.modules() if type(m).__name__.endswith(('DecoderLayer', 'EncoderLayer'))]
-    for m in layers: m.compile(dynamic=dynamic)
-    return len(layers)
+    "Compile every encoder layer and each decoder layer (or its MLP and norms) of `model` in place with `torch.compile`; returns how many."
+    blocks = []
+    for m in model.modules():
+        kind = type(m).__name__
+        if kind.endswith('EncoderLayer') or kind.endswith('DecoderLayer') and not decode: blocks.append(m)
+        elif kind.endswith('DecoderLayer'): blocks += [c for c in m.children() if type(c).__name__.endswith(('MLP', 'RMSNorm'))]
+    for m in blocks: m.compile(dynamic=dynamic)
+    return len(blocks)
 
 # %% ../nbs/01_model.ipynb #0a9829d0
 def fake_caption_batch(config:PaliGemmaConfig, # model configuration (for image size, image token, vocab)
