@@ -14,6 +14,7 @@ if [ "$ROWS" = 1 ]; then (export CUDA_VISIBLE_DEVICES=0
   timeout 120 $B --rows captioning --caption-compile
 ) 2>&1 | tee $OUT/rows1.log | grep -E '^\{|losses|Error|error' ; fi
 if [ "$ROWS" = 2 ]; then (
+  timeout 150 $B --rows paper-r8 --set compile=True
   timeout 150 $B --rows fast
   timeout 200 $T --rows fast
   timeout 120 $T --rows paper-r8 --set batch_size=4
