@@ -141,13 +141,14 @@ def riscm_reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU
                     seeds:Param("study: one run per training seed for each rank, e.g. --seeds 0 1 2", int, nargs='*')=None,
                     studies:store_true=False, # write the significance, breakdown and decoding tables
                     targets_study:store_true=False, # study: also train r=8 with LoRA on the text tower and projector only
+                    fast_study:store_true=False, # study: also train r=8's fast twin and set it beside r=8 (always on for the demo)
                     set:Param("Preset overrides for both ranks, e.g. --set max_steps=100", str, nargs='*')=None,
                    ):
     "Regenerate every table and figure of the paper: on the embedded demo, or on RISC(M) with PaliGemma-3B."
     overrides = parse_overrides(set)
     from riscm_paper.pipeline import reproduce  # imported on use (see above)
     reproduce(preset, out, data=data, model=model, figures=figures, decode=decode, limit=limit, decodes=decodes,
-              seeds=seeds, studies=studies, targets_study=targets_study, **overrides)
+              seeds=seeds, studies=studies, targets_study=targets_study, fast_study=fast_study or None, **overrides)
 
 # %% ../nbs/09_cli.ipynb #24df14fc
 @call_parse

@@ -10,18 +10,19 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['train_stage', 'eval_stage', 'record_settings', 'demo_inputs', 'paper_inputs', 'rank_presets', 'baseline_run',
-           'reproduce']
+           'speed_row', 'fast_table', 'reproduce']
 
 # %% ../nbs/08_pipeline.ipynb #76b89b43
+import pandas as pd
 from tqdm.auto import tqdm
 
 from .audit import make_audit
-from .config import PRESETS, Preset, differing, env_info
+from .config import PRESETS, Preset, differing, env_info, fast_variant
 from .demo import make_demo_riscm
 from .evaluation import evaluate_run
 from .figures import RUN_NAMES, make_figures, preset_label, write_manifest
-from .figures import save_figure
-from .studies import COMPARISONS, loss_spread, loss_spread_figure, no_gain_claim, write_studies
+from .figures import save_figure, save_table, train_runtime
+from .studies import COMPARISONS, STAT_NAMES, eval_dir, loss_spread, loss_spread_figure, no_gain_claim, write_studies
 from .model import make_tiny_checkpoint
 from .train import last_checkpoint, train
 from .use import write_gallery
@@ -102,6 +103,36 @@ def baseline_run(folder:str|Path, # the baseline's run folder (reproduce: out/ba
     preset.replace(name='pg-base', r=0).save(Path(folder)/'preset.json')
     return Path(folder)
 
+# %% ../nbs/08_pipeline.ipynb #3f9eb2ae
+def speed_row(run:Path, # a trained and evaluated run folder
+              decode:str='nucleus', # the test evaluation to read
+             )->dict:
+    "A run's recipe, test BLEU-4, METEOR and CIDEr, and its training seconds and samples/s."
+    p, state = Preset.load(run), json.loads((run/'trainer_state.json').read_text())
+    m = json.loads((eval_dir(run, 'test', decode)/'metrics.json').read_text())['metrics']
+    summary = json.loads((run/'train_summary.json').read_text())
+    sps = next((h['train_samples_per_second'] for h in reversed(state['log_history']) if 'train_samples_per_second' in h), None)
+    return {'preset': p.name, 'micro × accum': f'{p.batch_size} × {p.grad_accum}', 'lr': p.lr, 'steps': summary['global_step'],
+            'images seen': summary['plan']['samples_seen'], **{STAT_NAMES[k]: m[k] for k in ('paper_bleu_4', 'paper_meteor', 'cider')},
+            'training s': train_runtime(state), 'samples/s': sps}
+
+# %% ../nbs/08_pipeline.ipynb #38032dd7
+def fast_table(runs:dict, # row name -> run folder: the recipe first, its fast twin second
+               out_dir:str|Path, # the figures folder
+               label:str, # provenance label (`preset_label`)
+               decode:str='nucleus', # the test evaluation to read
+              )->list[Path]:
+    "Write the fast twin beside its recipe as fast_vs_paper.md, .tex and .json: scores, training time, the differences."
+    rows = {k: speed_row(Path(v), decode) for k, v in runs.items()}
+    (a, ra), (b, rb) = rows.items()
+    cider, speed = rb['CIDEr (COCO)'] - ra['CIDEr (COCO)'], rb['samples/s'] / ra['samples/s']
+    verdict = dict(cider_diff=cider, no_worse=cider >= 0, speedup=speed, time_ratio=rb['training s'] / ra['training s'])
+    caption = (f"{b} beside {a} (test, {decode}): CIDEr {cider:+.4f} ({'no worse' if cider >= 0 else 'worse'}), "
+               f"{speed:.2f}× the samples/s, {verdict['time_ratio']:.2f}× the training time")
+    written = save_table(pd.DataFrame(rows).T.rename_axis('run'), out_dir, 'fast_vs_paper', caption, label)
+    (out := Path(out_dir)/'fast_vs_paper.json').write_text(json.dumps(dict(label=label, decode=decode, rows=rows, **verdict), indent=1))
+    return written + [out]
+
 # %% ../nbs/08_pipeline.ipynb #9cfa4127
 def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "paper" (RISC(M), PaliGemma-3B, GPU)
               out:str|Path|None=None, # folder for data, runs and manifest; default runs/<preset>
@@ -115,6 +146,7 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
               seeds:list|None=None, # study: train and evaluate each rank once per seed (training and generation seed)
               studies:bool=False, # write the studies (significance, breakdowns, decodings) even with one seed and decoding
               targets_study:bool=False, # study: also train r=8 with LoRA on the text tower and projector only (future work 4)
+              fast_study:bool|None=None, # study: also train r=8's fast twin (`fast_variant`) and set it beside r=8; None: on for the demo
               **overrides, # Preset fields applied to all ranks (e.g. max_steps=100)
              )->dict:
     "Run the paper end to end (data, baseline, r=8, r=16, evaluation, figures, audit, gallery, studies); returns the manifest."
@@ -126,11 +158,15 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
     data, model = (out/'data', out/'tiny-paligemma') if preset == 'demo' else paper_inputs(data, model)
     settings = dict(preset=preset, data=str(data), model=str(model), decode=decode, limit=limit,
                     n_images=n_images if preset == 'demo' else None, overrides=overrides)
+    fast_study = preset == 'demo' if fast_study is None else fast_study
     if decodes or seeds or targets_study: settings |= dict(decodes=decodes, seeds=seeds, targets_study=targets_study)  # only when used: older folders stay valid
+    if fast_study: settings |= dict(fast_study=True)
     record_settings(out, settings)
     presets = rank_presets(preset, model, overrides, seeds)
     first = next(iter(presets.values()))
-    if targets_study: presets['r8-textproj'] = first.replace(name=f'{first.name}-textproj', targets='text+projector')
+    studied = {}  # the studies' extra runs: folder -> name
+    if targets_study: presets['r8-textproj'], studied['r8-textproj'] = first.replace(name=f'{first.name}-textproj', targets='text+projector'), 'r=8 text+projector'
+    if fast_study: presets['r8-fast'], studied['r8-fast'] = fast_variant(first), 'r=8 fast'
     if preset == 'demo': demo_inputs(first, data, model, n_images)
     decode = decode or first.decode
     runs = {'base': baseline_run(out/'base', first), **{k: out/k for k in presets}}
@@ -141,15 +177,15 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
                    for d in dict.fromkeys([decode, *(decodes or [])])]
     for name, stage in tqdm(stages, desc='reproduce'):
         print(f'--- {name}'); stage()
-    main_runs = {'base': runs['base'], 'r8': runs[next(k for k in presets if k.startswith('r8') and k != 'r8-textproj')], 'r16': runs[next(k for k in presets if k.startswith('r16'))]}
+    main_runs = {'base': runs['base'], 'r8': runs[next(k for k in presets if k.startswith('r8') and k not in studied)], 'r16': runs[next(k for k in presets if k.startswith('r16'))]}
     manifest = write_manifest(out, preset, data, model, main_runs, split='test', decode=decode)
     make_figures(manifest, figures)
     extra = []
-    if studies or decodes or seeds or targets_study:
-        by_rank = {RUN_NAMES[r]: [runs[k] for k in presets if k.split('-')[0] == r and k != 'r8-textproj'] for r in ('r8', 'r16')}
-        textproj = {'r=8 text+projector': runs['r8-textproj']} if targets_study else {}
-        write_studies({'PG-Base': runs['base'], **by_rank, **textproj}, data, figures, decode=decode, label=preset_label(preset),
-                      comparisons=COMPARISONS + ((('r=8', 'r=8 text+projector'),) if targets_study else ()))
+    if studies or decodes or seeds or studied:
+        by_rank = {RUN_NAMES[r]: [runs[k] for k in presets if k.split('-')[0] == r and k not in studied] for r in ('r8', 'r16')}
+        write_studies({'PG-Base': runs['base'], **by_rank, **{n: runs[k] for k, n in studied.items()}}, data, figures, decode=decode,
+                      label=preset_label(preset), comparisons=COMPARISONS + tuple(('r=8', n) for n in studied.values()))
+        if fast_study: fast_table({'r=8': main_runs['r8'], 'r=8 fast': runs['r8-fast']}, figures, preset_label(preset), decode)
         extra = [{**no_gain_claim(Path(figures)/'significance.json', real=preset == 'paper'), 'keys': ['results.r16_no_gain']}]
         if seeds:
             spreads = {name: loss_spread([json.loads((d/'trainer_state.json').read_text()) for d in ds]) for name, ds in by_rank.items()}

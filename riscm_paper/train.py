@@ -28,7 +28,7 @@ def training_args(preset:Preset, # the run's preset
     cpu, val = not torch.cuda.is_available(), preset.split_scheme == 'paper+val'
     validation = dict(eval_strategy='steps', eval_steps=preset.eval_steps, load_best_model_at_end=True, metric_for_best_model='eval_loss',
                       greater_is_better=False, per_device_eval_batch_size=preset.batch_size, prediction_loss_only=True) if val else {}
-    return TrainingArguments(
+    args = TrainingArguments(
         output_dir=str(Path(out_dir)), num_train_epochs=preset.epochs, max_steps=preset.max_steps,
         per_device_train_batch_size=preset.batch_size, gradient_accumulation_steps=preset.grad_accum,
         learning_rate=preset.lr, lr_scheduler_type=preset.lr_scheduler, warmup_steps=preset.warmup_steps,
@@ -39,7 +39,9 @@ def training_args(preset:Preset, # the run's preset
         seed=preset.seed, data_seed=preset.seed, remove_unused_columns=False, label_names=['labels'],
         dataloader_pin_memory=not cpu, use_cpu=cpu,
         dataloader_num_workers=preset.workers, dataloader_persistent_workers=False,  # FollowEpoch reaches fresh workers each epoch
-        ddp_find_unused_parameters=False, **validation)  # every adapter gets a gradient every step
+        ddp_find_unused_parameters=False, ddp_broadcast_buffers=False, **validation)  # every adapter gets a gradient every step; buffers are constants
+    if args.n_gpu > 1: args._n_gpu = 1  # one process seeing several GPUs: the model sits on one (`load_model`), so no nn.DataParallel; torchrun runs one process per GPU
+    return args
 
 # %% ../nbs/02_train.ipynb #6af751fc
 class EpochCaptions(torch.utils.data.Dataset):
