@@ -20,4 +20,9 @@ if [ "$ROWS" = 2 ]; then (
   timeout 120 $T --rows paper-r8 --set batch_size=4
   timeout 120 $T --rows captioning
 ) 2>&1 | tee $OUT/rows2.log | grep -E '^\{|losses|Error|error' ; fi
+
+if [ "$ROWS" = 3 ]; then (
+  timeout 170 $B --rows fast
+  timeout 220 $T --rows fast
+) 2>&1 | tee $OUT/rows3.log | grep -E '^\{|losses|Error|error' ; fi
 cp bench/results.jsonl $OUT/results.jsonl
