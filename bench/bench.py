@@ -10,9 +10,13 @@ structure (256 image tokens + prompt + caption).
   batch (JPEG decoding and the processor run in the preset's DataLoader workers). samples/s = effective batch /
   median step time. Peak memory is `max_memory_allocated` over the timed steps. The per-step losses are kept, so the
   literal and the fast row (same start, same data) can be compared step by step.
-- captioning: `load_for_eval` (bf16) + `generate_captions` (nucleus, p = 0.95, top_k = 0, 32 new tokens) on N images.
-- `--world N`: the training rows under `torchrun --nproc_per_node N` (data-parallel; per-GPU micro-batch from the
-  preset, so the effective batch grows N-fold unless `--set` says otherwise).
+- captioning: `load_for_eval` (bf16) + `generate_captions` (nucleus, p = 0.95, top_k = 0, 32 new tokens, images read
+  in 8 DataLoader workers) on N images (default 8,904, the paper split's test images), at the batch `auto_batch_size`
+  picks from free memory unless `--caption-batch` says otherwise, after one warm-up batch.
+- under `torchrun --nproc_per_node N`: the training rows run data-parallel (per-GPU micro-batch from the preset, so
+  the effective batch grows N-fold unless `--set` says otherwise); captioning gives each process a contiguous part
+  of the images (`shard_bounds`, as `evaluate_run` does) and times the slowest.
+- `--set k=v ...` changes Preset fields of the training rows; the row is then recorded as `row [k=v ...]`.
 
 Each row appends one JSON line to bench/results.jsonl (date, card, commit, command, row, throughput, peak GiB, GPUs);
 `--table` prints the latest row of each name from it, as bench/RESULTS.md shows it.

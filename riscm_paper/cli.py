@@ -101,7 +101,7 @@ def riscm_eval(run:str, # run folder (with adapter/); for the zero-shot base, a 
     from riscm_paper.pipeline import baseline_run
     if not (Path(run)/'preset.json').exists() and model: baseline_run(run, Preset.load(preset, model=model))
     m = evaluate_run(run, data, split=split, decode=decode, limit=limit, model=model)
-    print(json.dumps(m['metrics'], indent=2))
+    if m is not None: print(json.dumps(m['metrics'], indent=2))  # under torchrun only the main process scores
 
 # %% ../nbs/09_cli.ipynb #2519e167
 @call_parse
