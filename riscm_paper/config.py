@@ -201,7 +201,7 @@ def fast_variant(preset:Preset, # the recipe to speed up
                           max_steps=preset.max_steps if preset.max_steps == -1 else math.ceil(preset.max_steps/factor),
                           logging_steps=math.gcd(preset.save_steps, max(preset.logging_steps // factor, 1)),
                           quant='bf16' if preset.quant == 'nf4' else preset.quant, dequant_cache=False,
-                          compile=preset.model != 'tiny')  # on the CPU model compiling costs ten times its training
+                          compile=preset.bf16)  # a GPU recipe (bf16); not the demo's fp32 CPU one, where compiling costs ten times its training
 
 # %% ../nbs/00_config.ipynb #5dc56847
 PRESETS['fast'] = fast_variant(PRESETS['paper-r8']).replace(name='fast')
