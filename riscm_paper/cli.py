@@ -34,12 +34,18 @@ def _message(e:BaseException, # an expected error
 
 def user_errors(func, # a console script's function, to be wrapped by `call_parse`
                ):
-    "Add `--debug`; on the command line, turn USER_ERRORS into one line `<script>: error: <message>` on stderr, exit 2."
+    "Add `--debug`; on the command line, turn USER_ERRORS into one line `<script>: error: <message>` on stderr, exit 2; a closed pipe, exit 1."
     sig = inspect.signature(func, eval_str=True)
     @functools.wraps(func)
     def _f(*args, debug:bool=False, **kwargs):
         if debug or os.environ.get('RISCM_DEBUG', '') not in ('', '0') or _cli_func.get() is not _f: return func(*args, **kwargs)
-        try: return func(*args, **kwargs)
+        try:
+            out = func(*args, **kwargs)
+            sys.stdout.flush()  # a reader that left shows up here, not in the interpreter's last flush
+            return out
+        except BrokenPipeError:  # `riscm_caption ... | head`: the reader has all it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's advice: else the exit's flush fails again
+            sys.exit(1)
         except USER_ERRORS as e:
             print(f"{func.__name__}: error: {_message(e)}", file=sys.stderr)
             sys.exit(2)
