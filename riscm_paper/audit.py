@@ -379,7 +379,7 @@ def check_architecture(pv:dict, # paper values
                         f'{src}: vision hidden_size x projection_dim (multi_modal_projector.linear)',
                         verdict(paper_value(pv, 'section3.projector_shape'), [v.hidden_size, c.projection_dim])),
             paper_claim(pv, 'section3.siglip_frozen', 'SigLIP vision encoder frozen', f'{sum(vis.values())} LoRA-adapted SigLIP modules: {_fmt(vis)}',
-                        f"add_lora(targets='paper') on the meta-device PaliGemma-3B, modules with lora_A per tower (riscm_paper.model.lora_modules): "
+                        "add_lora(targets='paper') on the meta-device PaliGemma-3B, modules with lora_A per tower (riscm_paper.model.lora_modules): "
                         "peft matches target_modules by name suffix, so SigLIP's self_attn.q_proj/k_proj/v_proj get adapters; the base "
                         "weights stay frozen but the encoder's function is adapted", DISAGREES if vis else AGREES),
             paper_claim(pv, ['section3.square_targets', 'intro.lora_formula'], 'each target W is square d x d', shapes,
