@@ -17,6 +17,9 @@ structure (256 image tokens + prompt + caption).
   the effective batch grows N-fold unless `--set` says otherwise); captioning gives each process a contiguous part
   of the images (`shard_bounds`, as `evaluate_run` does) and times the slowest.
 - `--set k=v ...` changes Preset fields of the training rows; the row is then recorded as `row [k=v ...]`.
+- what explains a figure: after the timed steps (or batches) `torch.profiler` records a few more, and the row keeps
+  the GPU-busy fraction (the union of the GPU's kernel and copy intervals over the wall time), the kernels and the
+  host's launch calls per step, and the host CPU's model (a step bound by the host runs at the host's speed).
 
 Each row appends one JSON line to bench/results.jsonl (date, card, commit, command, row, throughput, peak GiB, GPUs);
 `--table` prints the latest row of each name from it, as bench/RESULTS.md shows it.
@@ -53,8 +56,30 @@ def inputs(work:Path, tiny:bool=False) -> tuple:
     return data, full_size_base(work/'base-3b', captions)
 
 
-def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict) -> dict:
-    "Train `row` for warmup + steps optimiser steps; the median time of the timed steps, the peak memory, the losses."
+LAUNCHES = ('cudaLaunchKernel', 'cudaLaunchKernelExC', 'cuLaunchKernel', 'cuLaunchKernelEx', 'cudaGraphLaunch',
+            'cudaMemcpyAsync', 'cudaMemsetAsync')  # the host's calls that put work on the GPU
+
+
+def busy_stats(prof, wall:float, steps:int) -> dict:
+    "GPU-busy fraction (union of kernel/copy intervals over `wall` seconds), kernels and host launch calls per step."
+    from torch.autograd import DeviceType
+    gpu = sorted((e.time_range.start, e.time_range.end) for e in prof.events() if e.device_type == DeviceType.CUDA)
+    busy, end = 0.0, float('-inf')
+    for a, b in gpu:
+        if b > end: busy += b - max(a, end); end = b
+    launches = sum(e.name in LAUNCHES for e in prof.events() if e.device_type == DeviceType.CPU)
+    return dict(gpu_busy=busy / 1e6 / wall, kernels_per_step=len(gpu) / steps, launches_per_step=launches / steps,
+                profiled_step_s=wall / steps)
+
+
+def host() -> dict:
+    "The host CPU's model and core count (every figure is recorded with them)."
+    from riscm_paper.config import env_info
+    return dict(host_cpu=env_info()['cpu'], host_cores=os.cpu_count())
+
+
+def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict, profiled:int=3) -> dict:
+    "Train `row` for warmup + steps (+ profiled) optimiser steps; the median time of the timed steps, the peak memory, the losses, what the profiler saw."
     import torch
     from transformers import TrainerCallback
     from riscm_paper.config import Preset
@@ -62,16 +87,24 @@ def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict) -> dict
 
     cuda = torch.cuda.is_available()
     class StepTimer(TrainerCallback):
-        def __init__(self): self.marks = []
+        def __init__(self): self.marks, self.prof, self.stats = [], None, {}
+        def on_step_begin(self, args, state, control, **kw):
+            if cuda and profiled and state.global_step == warmup + steps:
+                torch.cuda.synchronize()
+                self.prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU, torch.profiler.ProfilerActivity.CUDA])
+                self.prof.__enter__(); self.t0 = time.perf_counter()
         def on_step_end(self, args, state, control, **kw):
             if cuda: torch.cuda.synchronize()
             if cuda and state.global_step == warmup: torch.cuda.reset_peak_memory_stats()
-            self.marks.append(time.perf_counter())
+            if state.global_step <= warmup + steps: self.marks.append(time.perf_counter())
+            if self.prof is not None and state.global_step == warmup + steps + profiled:
+                wall = time.perf_counter() - self.t0; self.prof.__exit__(None, None, None)
+                self.stats = busy_stats(self.prof, wall, profiled); self.prof = None
 
     data, base = inputs(work, tiny=row == 'demo')
     rank = int(os.environ.get('RANK', 0))
-    preset = Preset.load(row, model=str(base), max_steps=warmup + steps, save_steps=warmup + steps, logging_steps=1,
-                         report_to='none', **overrides)
+    total = warmup + steps + (profiled if cuda else 0)
+    preset = Preset.load(row, model=str(base), max_steps=total, save_steps=total, logging_steps=1, report_to='none', **overrides)
     timer = StepTimer()
     out = work/f'run-{row}-{os.getpid() if rank else "main"}-{time.time_ns()}'
     train(preset, data, out, callbacks=[timer], verbose=rank == 0)
@@ -83,11 +116,13 @@ def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict) -> dict
                 samples_per_step=preset.effective_batch * world, step_s=median, throughput=preset.effective_batch * world / median,
                 peak_gib=torch.cuda.max_memory_allocated() / 2**30 if cuda else 0.0, losses=losses,
                 checkpointing=preset.gradient_checkpointing, caption_loss=preset.caption_loss, dequant_cache=preset.dequant_cache,
-                quant=preset.quant)
+                quant=preset.quant, **{k: getattr(preset, k, None) for k in ('compile', 'cuda_graphs', 'flat_optimizer', 'pad_to')},
+                **timer.stats, **host())
 
 
-def caption_row(work:Path, n:int, batch:int, workers:int=8, compiled:bool=False) -> dict:
-    "Caption n images with the merged bf16 model, shared out over the data-parallel processes (as `evaluate_run`); captions/s, peak memory."
+def caption_row(work:Path, n:int, batch:int, workers:int=8, compiled:bool=False, static:bool=False, tokens:int=32,
+                logit_scale:float=1.0, decode:str='nucleus') -> dict:
+    "Caption n images with the merged bf16 model, shared out over the data-parallel processes (as `evaluate_run`); captions/s, peak memory, what the profiler saw."
     import torch
     from accelerate import PartialState
     from riscm_paper.data import load_riscm
@@ -98,15 +133,22 @@ def caption_row(work:Path, n:int, batch:int, workers:int=8, compiled:bool=False)
     paths = (load_riscm(data).path.tolist() * (n // 1200 + 1))[:n]
     a, b = shard_bounds(n, state.process_index, state.num_processes)
     model, proc = load_for_eval(base)
+    if logit_scale != 1: model.model.language_model.norm.weight.data.add_(1).mul_(logit_scale).sub_(1)  # Gemma scales by 1 + weight: sharper logits, as a trained model's
     if compiled: compile_layers(model, decode=True)
-    used = auto_batch_size(model, 263, 32) if batch == 0 else batch
-    generate_captions(model, proc, paths[:used], decode='nucleus', batch_size=batch, workers=workers, progress=False)  # warm-up
+    if static: model.generation_config.cache_implementation = 'static'  # transformers compiles the decoding step (CUDA graphs)
+    used = auto_batch_size(model, 263, tokens) if batch == 0 else batch
+    kw = dict(decode=decode, batch_size=batch, workers=workers, progress=False, max_new_tokens=tokens)
+    generate_captions(model, proc, paths[:used], **kw)  # warm-up (and compilation)
     torch.cuda.synchronize(); state.wait_for_everyone(); torch.cuda.reset_peak_memory_stats(); t0 = time.perf_counter()
-    caps = generate_captions(model, proc, paths[a:b], offset=a, decode='nucleus', batch_size=batch, workers=workers, progress=False)
+    caps = generate_captions(model, proc, paths[a:b], offset=a, **kw)
     torch.cuda.synchronize(); state.wait_for_everyone(); secs = time.perf_counter() - t0
     assert len(caps) == b - a
-    return dict(kind='caption', images=n, batch=used, workers=workers, compiled=compiled, seconds=secs, throughput=n / secs,
-                gpus=state.num_processes, peak_gib=torch.cuda.max_memory_allocated() / 2**30)
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU, torch.profiler.ProfilerActivity.CUDA]) as prof:
+        t1 = time.perf_counter(); generate_captions(model, proc, paths[:used], **kw); torch.cuda.synchronize(); wall = time.perf_counter() - t1
+    stats = {k.replace('per_step', 'per_batch').replace('profiled_step_s', 'profiled_batch_s'): v for k, v in busy_stats(prof, wall, 1).items()}
+    return dict(kind='caption', images=n, batch=used, workers=workers, compiled=compiled, static_cache=static, new_tokens=tokens,
+                logit_scale=logit_scale, decode=decode, seconds=secs, throughput=n / secs, gpus=state.num_processes,
+                peak_gib=torch.cuda.max_memory_allocated() / 2**30, first_captions=caps[:2], **stats, **host())
 
 
 def record(row:str, res:dict, commit:str) -> dict:
@@ -140,6 +182,11 @@ def main():
     ap.add_argument('--caption-compile', action='store_true', help='compile_layers(decode=True) before captioning')
     ap.add_argument('--caption-batch', type=int, default=0, help='images per generate call; 0: from free memory, as evaluate_run')
     ap.add_argument('--caption-workers', type=int, default=8, help='DataLoader processes reading the images')
+    ap.add_argument('--caption-static', action='store_true', help="a static cache: transformers compiles the decoding step")
+    ap.add_argument('--caption-tokens', type=int, default=32, help='new tokens per caption (1: the prefill alone)')
+    ap.add_argument('--caption-decode', default='nucleus', help='nucleus, greedy or beam')
+    ap.add_argument('--logit-scale', type=float, default=1.0, help="scale the random model's logits (e.g. 8: a trained model's small nucleus)")
+    ap.add_argument('--profiled', type=int, default=3, help='training steps profiled after the timed ones (GPU busy, launches)')
     ap.add_argument('--set', nargs='*', default=[], help='Preset overrides for the training rows, e.g. batch_size=4')
     ap.add_argument('--work', default=None, help='scratch folder (default: a temp dir)')
     ap.add_argument('--commit', default='unknown')
@@ -152,9 +199,13 @@ def main():
     from riscm_paper.config import parse_overrides
     work = Path(a.work or tempfile.mkdtemp())
     for row in a.rows:
-        res = caption_row(work, a.captions, a.caption_batch, a.caption_workers, a.caption_compile) if row == 'captioning' else train_row(row, work, a.steps, a.warmup, parse_overrides(a.set))
+        res = (caption_row(work, a.captions, a.caption_batch, a.caption_workers, a.caption_compile, a.caption_static, a.caption_tokens,
+                           a.logit_scale, a.caption_decode)
+               if row == 'captioning' else train_row(row, work, a.steps, a.warmup, parse_overrides(a.set), a.profiled))
         if int(os.environ.get('RANK', 0)) == 0:
-            tag = (' [compiled]' if a.caption_compile else '') if row == 'captioning' else (f" [{' '.join(a.set)}]" if a.set else '')
+            opts = [f'{k}' for k, on in (('compiled', a.caption_compile), ('static', a.caption_static)) if on]
+            opts += [f'{k}={v}' for k, v, d in (('tokens', a.caption_tokens, 32), ('logit_scale', a.logit_scale, 1.0), ('decode', a.caption_decode, 'nucleus')) if v != d]
+            tag = (f" [{' '.join(opts)}]" if opts else '') if row == 'captioning' else (f" [{' '.join(a.set)}]" if a.set else '')
             line = record(row + tag, res, a.commit)
             print(json.dumps({k: v for k, v in line.items() if k != 'losses'}), flush=True)
             if line.get('losses'): print(f'{row} losses:', [round(x, 4) for x in line['losses']], flush=True)

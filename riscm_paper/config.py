@@ -50,6 +50,9 @@ class Preset:
     caption_loss:bool=True # compute logits only where a label is: the same loss, less time and memory
     dequant_cache:bool=True # dequantise the NF4 weights once and keep them in bf16: the same maths, faster, ~5.5 GB more
     compile:bool=False # torch.compile each decoder layer once (regional): the same maths, faster steps after a one-off compile
+    cuda_graphs:bool=False # replay each compiled layer as a CUDA graph: one launch a layer (needs compile and pad_to)
+    pad_to:int=0 # pad each training batch's length to a multiple of this, so shapes repeat (0: to its longest row)
+    flat_optimizer:bool=True # a bitsandbytes optimiser updates all adapters as views of one buffer: its maths, a few launches a step
     workers:int=4 # DataLoader processes that decode the images and collate batches (0: in the training process)
     save_steps:int=100 # checkpoint every N optimiser steps
     save_total_limit:int=1 # checkpoints kept
@@ -74,6 +77,10 @@ class Preset:
         if self.max_steps == 0 or self.max_steps < -1:
             raise ValueError(f"Preset field max_steps={self.max_steps} must be positive, or -1 to derive it from epochs")
         if self.workers < 0: raise ValueError(f"Preset field workers={self.workers} must be 0 or more")
+        if self.pad_to < 0: raise ValueError(f"Preset field pad_to={self.pad_to} must be 0 (no padding beyond the longest row) or more")
+        if self.cuda_graphs and not (self.compile and self.pad_to):
+            raise ValueError(f"Preset field cuda_graphs=True needs compile=True and pad_to > 0 (graphs replay fixed shapes); "
+                             f"got compile={self.compile}, pad_to={self.pad_to}")
         if self.eval_batch_size < 0: raise ValueError(f"Preset field eval_batch_size={self.eval_batch_size} must be 0 (from free memory) or more")
         if self.r < 0: raise ValueError(f"Preset field r={self.r} must be positive (0 only for the zero-shot baseline)")
         if self.split_scheme == 'paper+val' and self.save_steps % self.eval_steps:
@@ -89,7 +96,8 @@ class Preset:
         return self.batch_size*self.grad_accum
 
 # %% ../nbs/00_config.ipynb #db0efc7e
-LITERAL = dict(batch_size=2, grad_accum=4, gradient_checkpointing=True, caption_loss=False, dequant_cache=False)  # §III-D as printed
+LITERAL = dict(batch_size=2, grad_accum=4, gradient_checkpointing=True, caption_loss=False, dequant_cache=False,
+               flat_optimizer=False)  # §III-D as printed: every tensor its own update, nothing compiled
 VAL = dict(split_scheme='paper+val', eval_steps=500, save_steps=500, early_stopping_patience=3)  # the paper's future work 1: a validation split
 
 PRESETS = {

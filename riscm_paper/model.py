@@ -10,9 +10,9 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['QUANTS', 'GEMMA_SPECIALS', 'LORA_PROJ', 'LORA_TARGETS', 'GC_KWARGS', 'paligemma_3b_config', 'count_params',
            'nf4_config', 'bnb_cpu_workaround', 'load_model', 'load_processor', 'tiny_tokenizer', 'tiny_processor',
-           'tiny_config', 'make_tiny_checkpoint', 'add_lora', 'lora_modules', 'lora_param_table', 'CaptionCollator',
-           'caption_loss', 'DequantLinear', 'dequantize_4bit_cache', 'compile_layers', 'fake_caption_batch',
-           'save_random_checkpoint', 'gpu_smoke']
+           'tiny_config', 'make_tiny_checkpoint', 'add_lora', 'lora_modules', 'lora_param_table', 'caption_start',
+           'CaptionCollator', 'caption_loss', 'DequantLinear', 'dequantize_4bit_cache', 'compile_layers',
+           'fake_caption_batch', 'save_random_checkpoint', 'gpu_smoke']
 
 # %% ../nbs/01_model.ipynb #3a168aed
 import bitsandbytes as bnb
@@ -245,6 +245,13 @@ def _rgb(image, where='') -> Image.Image:
         return read_image(image)  # decodes fully: a corrupt file fails here, named
     return image if image.mode == 'RGB' else image.convert('RGB')
 
+def caption_start(labels:torch.Tensor, # a batch's labels, -100 where nothing is predicted
+                 ) -> int:
+    "The first position any row supervises: where the captions start (the prompt is the same for every row)."
+    cols = labels.ne(-100).any(0).nonzero()
+    if not len(cols): raise ValueError('the batch has no labelled position: every caption is empty')
+    return int(cols[0])
+
 # %% ../nbs/01_model.ipynb #40ab8724
 class CaptionCollator:
     "Collate `{'image', 'captions'}` examples into PaliGemma batches: prompt prefix, one sampled caption as suffix."
@@ -252,8 +259,9 @@ class CaptionCollator:
                  prompt:str=Preset.prompt, # task prefix, the same for every image
                  train:bool=True, # True: sampled caption as suffix + labels; False: prompt only, left-padded
                  seed:int=0, # seeds the caption sampler
+                 pad_to:int=0, # pad each batch's length to a multiple of this (0: the longest row), so that shapes repeat
                 ):
-        self.processor, self.prompt, self.train, self.rng = processor, prompt, train, random.Random(seed)
+        self.processor, self.prompt, self.train, self.rng, self.pad_to = processor, prompt, train, random.Random(seed), pad_to
 
     def pick(self, example:dict, i:int=0) -> str:
         "One of `example`'s captions, drawn with the collator's RNG."
@@ -264,27 +272,29 @@ class CaptionCollator:
     def __call__(self, examples:list[dict]) -> BatchFeature:
         "Tokenise a list of examples into a batch."
         images = [_rgb(e['image'], f' (example {e.get("image_id", i)!r})') for i, e in enumerate(examples)]
-        text = [self.processor.image_token + self.prompt] * len(examples)
+        text, pad = [self.processor.image_token + self.prompt] * len(examples), dict(pad_to_multiple_of=self.pad_to or None)
         if not self.train:
-            batch = self.processor(images=images, text=text, padding='longest', padding_side='left', return_tensors='pt')
+            batch = self.processor(images=images, text=text, padding='longest', padding_side='left', return_tensors='pt', **pad)
             batch.pop('labels', None)
             return batch
         suffix = [e['caption'] if 'caption' in e else self.pick(e, i) for i, e in enumerate(examples)]  # training draws it per epoch
-        return self.processor(images=images, text=text, suffix=suffix, padding='longest', padding_side='right',
-                              return_tensors='pt')
+        batch = self.processor(images=images, text=text, suffix=suffix, padding='longest', padding_side='right', return_tensors='pt', **pad)
+        batch['caption_start'] = caption_start(batch['labels'])  # the same in every row: one prompt, right padding
+        return batch
 
 # %% ../nbs/01_model.ipynb #a3c0a4fc
 def caption_loss(model, # PaliGemma (with adapters) in training mode
                  inputs:dict, # a collated batch without `labels`
                  labels:torch.Tensor, # the batch's labels (-100 where nothing is predicted)
                  num_items_in_batch=None, # label tokens in the whole optimiser step (Trainer's); None: this batch's
+                 start:int|None=None, # the batch's `caption_start` (the collator's); None: found from `labels`
                 )->tuple:
-    "(loss, outputs): the model's causal-LM loss, with logits computed only at the positions that have a label."
-    target = F.pad(labels[:, 1:], (0, 1), value=-100)  # position t predicts token t+1
-    keep = target != -100
-    out = model(**inputs, logits_to_keep=keep, use_cache=False)
-    loss = F.cross_entropy(out.logits.float(), target[keep], reduction='sum')
-    return loss / (keep.sum() if num_items_in_batch is None else num_items_in_batch), out
+    "(loss, outputs): the model's causal-LM loss, with logits computed only from the position before the captions on."
+    k = labels.shape[1] - (caption_start(labels) if start is None else start) + 1  # position t predicts token t+1
+    target = F.pad(labels[:, 1:], (0, 1), value=-100)[:, -k:]
+    out = model(**inputs, logits_to_keep=k, use_cache=False)
+    loss = F.cross_entropy(out.logits.flatten(0, 1).float(), target.flatten(), reduction='sum')  # -100 is ignored
+    return loss / (target.ne(-100).sum() if num_items_in_batch is None else num_items_in_batch), out
 
 # %% ../nbs/01_model.ipynb #118a61db
 class DequantLinear(torch.nn.Linear):
@@ -315,6 +325,7 @@ def dequantize_4bit_cache(model:torch.nn.Module, # a model holding bitsandbytes 
 def compile_layers(model:torch.nn.Module, # a model, e.g. from `add_lora`
                    dynamic:bool|None=None, # torch.compile's `dynamic` (None: static first, dynamic once a shape changes)
                    decode:bool=False, # for generation: a decoder layer's MLP and norms, not the layer (its cache index would recompile it per layer)
+                   graphs:bool=False, # replay each compiled layer as a CUDA graph (needs repeating shapes: `CaptionCollator(pad_to=...)`)
                   )->int:
     "Compile every encoder layer and each decoder layer (or its MLP and norms) of `model` in place with `torch.compile`; returns how many."
     blocks = []
@@ -322,7 +333,8 @@ def compile_layers(model:torch.nn.Module, # a model, e.g. from `add_lora`
         kind = type(m).__name__
         if kind.endswith('EncoderLayer') or kind.endswith('DecoderLayer') and not decode: blocks.append(m)
         elif kind.endswith('DecoderLayer'): blocks += [c for c in m.children() if type(c).__name__.endswith(('MLP', 'RMSNorm'))]
-    for m in blocks: m.compile(dynamic=dynamic)
+    opts = {'emulate_precision_casts': True, 'triton.cudagraphs': graphs}  # round to bf16 where eager does: the same numbers
+    for m in blocks: m.compile(dynamic=False if graphs else dynamic, options=opts)
     return len(blocks)
 
 # %% ../nbs/01_model.ipynb #0a9829d0

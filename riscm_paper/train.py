@@ -8,7 +8,7 @@ import json, os, shutil, warnings
 from dataclasses import asdict
 from pathlib import Path
 
-import datasets, numpy as np, torch
+import bitsandbytes as bnb, datasets, numpy as np, torch
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, TrainerCallback
 
 from .config import Preset, differing, env_info, plan
@@ -18,7 +18,8 @@ from .model import (CaptionCollator, add_lora, caption_loss, compile_layers, deq
 
 # %% auto #0
 __all__ = ['CHECKPOINT_MARK', 'training_args', 'EpochCaptions', 'FollowEpoch', 'MarkComplete', 'checkpoint_step',
-           'checkpoint_problem', 'last_checkpoint', 'set_aside_incomplete', 'RiscmTrainer', 'train']
+           'checkpoint_problem', 'last_checkpoint', 'set_aside_incomplete', 'flat_parameters', 'copy_flat_grads',
+           'flat_optimizer', 'RiscmTrainer', 'train']
 
 # %% ../nbs/02_train.ipynb #001f8f35
 def training_args(preset:Preset, # the run's preset
@@ -120,25 +121,86 @@ def set_aside_incomplete(out_dir:Path, # run folder
               f"resuming from {keep.name if keep else 'step 0'}")
     return newer
 
+# %% ../nbs/02_train.ipynb #4ff91275
+def flat_parameters(params:list, # trainable parameters of one optimiser group, of one dtype and device
+                    block:int=256, # bitsandbytes' 8-bit block size: every tensor starts on a block boundary
+                    small:int=4096, # bitsandbytes' `min_8bit_size`: smaller tensors keep 32-bit state
+                   )->list:
+    "Flat Parameters holding `params` as views (8-bit-state tensors in one, small ones in another), each padded to `block`."
+    flats = []
+    for wide in (False, True):
+        if not (ps := [p for p in params if (p.numel() < small) == wide]): continue
+        ends = np.cumsum([-(-p.numel() // block) * block for p in ps])
+        flat = torch.nn.Parameter(torch.zeros(int(ends[-1]), dtype=ps[0].dtype, device=ps[0].device))
+        for p, end in zip(ps, ends):
+            start = int(end) - -(-p.numel() // block) * block
+            flat.data[start:start + p.numel()] = p.data.flatten()
+            p.data = flat.data[start:start + p.numel()].view_as(p)
+        flat.views, flat.state_bits, flat.grad_buffer = ps, 32 if wide else 8, torch.zeros_like(flat)  # the gaps' gradient stays 0
+        flat.grad_views = [flat.grad_buffer[int(e) - -(-p.numel() // block) * block:][:p.numel()].view_as(p) for p, e in zip(ps, ends)]
+        flats.append(flat)
+    return flats
+
+def copy_flat_grads(optimizer, *args):
+    "Step pre-hook: each flat buffer's gradient from its views' gradients (one `_foreach_copy_`)."
+    for group in optimizer.param_groups:
+        for flat in group['params']:
+            if missing := [i for i, p in enumerate(flat.views) if p.grad is None]:
+                raise RuntimeError(f"{len(missing)} adapter tensors got no gradient (the first of shape {tuple(flat.views[missing[0]].shape)}): "
+                                   "the flat optimiser would still decay them; train with flat_optimizer=False")
+            torch._foreach_copy_(flat.grad_views, [p.grad for p in flat.views])
+            flat.grad = flat.grad_buffer  # (again: a zero_grad(set_to_none=True) may have dropped it)
+
+# %% ../nbs/02_train.ipynb #feaabac0
+def flat_optimizer(model:torch.nn.Module, # the model whose trainable parameters are optimised
+                   cls:type, # a bitsandbytes optimiser class (Trainer's `get_optimizer_cls_and_kwargs`)
+                   kwargs:dict, # its keyword arguments (lr, betas, eps, optim_bits, ...)
+                   decay:set, # names of the parameters with weight decay
+                   weight_decay:float, # their weight decay
+                  )->torch.optim.Optimizer:
+    "`cls` over flat views of the trainable parameters, with bitsandbytes' per-tensor choice of 8- or 32-bit state."
+    class Flat(cls):
+        def get_config(self, gindex, pindex, group):
+            "bitsandbytes' configuration, with 32-bit state for the buffer of small tensors."
+            c = super().get_config(gindex, pindex, group)
+            return c | dict(optim_bits=32) if group['params'][pindex].state_bits == 32 else c
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    groups = [dict(params=flat_parameters([p for n, p in named if (n in decay) == d]), weight_decay=weight_decay if d else 0.0) for d in (True, False)]
+    opt = Flat([g for g in groups if g['params']], **kwargs)
+    opt.register_step_pre_hook(copy_flat_grads)
+    return opt
+
 # %% ../nbs/02_train.ipynb #d598affa
 class RiscmTrainer(Trainer):
-    "HF Trainer that can compute logits only where labels are, and stops at the first non-finite loss, naming the step."
+    "HF Trainer with the faster loss and optimiser of the same maths, and a stop at the first non-finite loss, naming the step."
     def __init__(self, *args, caption_only:bool=False, # compute the loss with `caption_loss` (the same value, faster)
+                 flat:bool=False, # a bitsandbytes optimiser steps flat views of the adapters (`flat_optimizer`)
+                 graphs:bool=False, # the model's layers replay CUDA graphs: mark where each step begins
                  **kwargs):
         super().__init__(*args, **kwargs)
-        self.caption_only = caption_only
+        self.caption_only, self.flat, self.graphs = caption_only, flat, graphs
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        "Trainer's loss; with `caption_only`, the same loss from logits at the labelled positions only."
+        "Trainer's loss; with `caption_only`, the same loss from logits at the caption's positions only."
+        inputs = dict(inputs); start = inputs.pop('caption_start', None)
         if not self.caption_only or 'labels' not in inputs: return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-        inputs = dict(inputs); labels = inputs.pop('labels')
-        loss, outputs = caption_loss(model, inputs, labels, num_items_in_batch)
+        labels = inputs.pop('labels')
+        loss, outputs = caption_loss(model, inputs, labels, num_items_in_batch, start=start)
         if self.args.average_tokens_across_devices and num_items_in_batch is not None:
             loss = loss * self.accelerator.num_processes  # as Trainer.compute_loss: DDP averages gradients over the ranks
         return (loss, outputs) if return_outputs else loss
 
+    def create_optimizer(self, model=None):
+        "Trainer's optimiser; with `flat` and a bitsandbytes one, over flat views of the adapters (`flat_optimizer`)."
+        cls, kw = self.get_optimizer_cls_and_kwargs(self.args, model or self.model)
+        if self.optimizer is not None or not self.flat or not issubclass(cls, bnb.optim.optimizer.Optimizer8bit):
+            return super().create_optimizer(model)
+        self.optimizer = flat_optimizer(model or self.model, cls, kw, set(self.get_decay_parameter_names(model or self.model)), self.args.weight_decay)
+        return self.optimizer
+
     def training_step(self, model, inputs, num_items_in_batch=None):
         "Trainer's step, then a check that the loss is finite."
+        if self.graphs: torch.compiler.cudagraph_mark_step_begin()  # the graphs' outputs of the last step may be overwritten now
         loss = super().training_step(model, inputs, num_items_in_batch)
         if not torch.isfinite(loss).all():
             kept = last_checkpoint(self.args.output_dir, warn=False)
@@ -185,8 +247,8 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     model = add_lora(load_model(base, quant=preset.quant), r=preset.r, alpha=preset.alpha, targets=preset.targets,
                      dropout=preset.lora_dropout, gradient_checkpointing=preset.gradient_checkpointing)
     if preset.dequant_cache and preset.quant == 'nf4': dequantize_4bit_cache(model)  # the same maths, without dequantising every step
-    if preset.compile: compile_layers(model)  # the same maths, fused
-    collator = CaptionCollator(load_processor(base), prompt=preset.prompt, train=True, seed=preset.seed)
+    if preset.compile: compile_layers(model, graphs=preset.cuda_graphs)  # the same maths, fused (and replayed)
+    collator = CaptionCollator(load_processor(base), prompt=preset.prompt, train=True, seed=preset.seed, pad_to=preset.pad_to)
     images = to_hf_dataset(train_df).cast_column('image', datasets.Image(decode=False))  # the collator reads and checks each file
     os.environ['TENSORBOARD_LOGGING_DIR'] = str(out_dir/'runs')  # transformers 5 has no logging_dir argument
     examples, val = EpochCaptions(images, preset.seed), splits.get('val')
@@ -194,7 +256,7 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     stopping = [EarlyStoppingCallback(preset.early_stopping_patience)] if held_out is not None and preset.early_stopping_patience else []
     trainer = RiscmTrainer(model=model, args=training_args(preset, out_dir), train_dataset=examples, eval_dataset=held_out,
                            data_collator=collator, callbacks=[MarkComplete(), FollowEpoch(examples), *stopping, *(callbacks or [])],
-                           caption_only=preset.caption_loss)
+                           caption_only=preset.caption_loss, flat=preset.flat_optimizer, graphs=preset.cuda_graphs)
     trainer.train(resume_from_checkpoint=str(ck) if resume and ck else None)
     trainer.save_state()
     model.save_pretrained(out_dir/'adapter')
