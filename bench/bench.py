@@ -5,10 +5,13 @@ random weights (no real weights exist offline; a step's cost does not depend on 
 whose vocabulary has the real 257,216 entries, and the synthetic RISC-layout demo images, so batches have the real
 structure (256 image tokens + prompt + caption).
 
-- training rows: `train(Preset.load(row, model=<random 3B>, max_steps=warmup+steps, logging_steps=1))`. The time of
-  a step is the wall time between two consecutive `on_step_end`s, so it includes fetching and collating the next
-  batch (JPEG decoding and the processor run in the preset's DataLoader workers). samples/s = effective batch /
-  median step time. Peak memory is `max_memory_allocated` over the timed steps. The per-step losses are kept, so the
+- training rows: `train(Preset.load(row, model=<random 3B>, max_steps=warmup+steps+profiled))`, logging at the
+  preset's interval (`--set logging_steps=1` logs every loss, for step-by-step comparisons; logging waits for the GPU).
+  The timed window runs from the end of step `warmup` to the end of step `warmup+steps`, with the GPU waited for
+  only at its two ends, so the host runs ahead as in a real run; it includes fetching and collating the batches
+  (JPEG decoding and the processor run in the preset's DataLoader workers). samples/s = effective batch × steps /
+  window. Peak memory over the whole run (compilation and CUDA-graph recording included): `max_memory_allocated`
+  (`peak_gib`) and what the process held, `max_memory_reserved` (`reserved_gib`). The logged losses are kept, so the
   literal and the fast row (same start, same data) can be compared step by step.
 - captioning: `load_for_eval` (bf16) + `generate_captions` (nucleus, p = 0.95, top_k = 0, 32 new tokens, images read
   in 8 DataLoader workers) on N images (default 8,904, the paper split's test images), at the batch `auto_batch_size`
@@ -79,7 +82,7 @@ def host() -> dict:
 
 
 def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict, profiled:int=3) -> dict:
-    "Train `row` for warmup + steps (+ profiled) optimiser steps; the median time of the timed steps, the peak memory, the losses, what the profiler saw."
+    "Train `row` for warmup + steps (+ profiled) optimiser steps; the mean time of the timed steps, the peak memory, the losses, what the profiler saw."
     import torch
     from transformers import TrainerCallback
     from riscm_paper.config import Preset
@@ -87,34 +90,37 @@ def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict, profile
 
     cuda = torch.cuda.is_available()
     class StepTimer(TrainerCallback):
-        def __init__(self): self.marks, self.prof, self.stats = [], None, {}
+        "Waits for the GPU only where the timed window starts and ends, so the host may run ahead as in a real run."
+        def __init__(self): self.marks, self.prof, self.stats = {}, None, {}
         def on_step_begin(self, args, state, control, **kw):
             if cuda and profiled and state.global_step == warmup + steps:
-                torch.cuda.synchronize()
                 self.prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU, torch.profiler.ProfilerActivity.CUDA])
                 self.prof.__enter__(); self.t0 = time.perf_counter()
         def on_step_end(self, args, state, control, **kw):
-            if cuda: torch.cuda.synchronize()
-            if cuda and state.global_step == warmup: torch.cuda.reset_peak_memory_stats()
-            if state.global_step <= warmup + steps: self.marks.append(time.perf_counter())
+            if state.global_step in (warmup, warmup + steps):
+                if cuda: torch.cuda.synchronize()
+                self.marks[state.global_step] = time.perf_counter()
             if self.prof is not None and state.global_step == warmup + steps + profiled:
-                wall = time.perf_counter() - self.t0; self.prof.__exit__(None, None, None)
-                self.stats = busy_stats(self.prof, wall, profiled); self.prof = None
-
+                torch.cuda.synchronize(); wall = time.perf_counter() - self.t0; self.prof.__exit__(None, None, None)
+                self.stats = busy_stats(self.prof, wall, profiled)
+                print(self.prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=12), flush=True)  # where the host's time goes
+                self.prof = None
     data, base = inputs(work, tiny=row == 'demo')
     rank = int(os.environ.get('RANK', 0))
     total = warmup + steps + (profiled if cuda else 0)
-    preset = Preset.load(row, model=str(base), max_steps=total, save_steps=total, logging_steps=1, report_to='none', **overrides)
+    every = overrides.pop('logging_steps', Preset.load(row).logging_steps)  # the preset's own, unless --set logging_steps=1 asks for every loss
+    preset = Preset.load(row, model=str(base), max_steps=total, save_steps=-(-total // every) * every, logging_steps=every, report_to='none', **overrides)
+    if cuda: torch.cuda.reset_peak_memory_stats()
     timer = StepTimer()
     out = work/f'run-{row}-{os.getpid() if rank else "main"}-{time.time_ns()}'
     train(preset, data, out, callbacks=[timer], verbose=rank == 0)
-    gaps = sorted(b - a for a, b in zip(timer.marks[warmup - 1:], timer.marks[warmup:]))
     world = int(os.environ.get('WORLD_SIZE', 1))
-    median = gaps[len(gaps) // 2]
+    step_s = (timer.marks[warmup + steps] - timer.marks[warmup]) / steps  # the mean over the timed steps: stalls count, as in a run
     losses = [h['loss'] for h in json.loads((out/'trainer_state.json').read_text())['log_history'] if 'loss' in h] if rank == 0 else []
     return dict(kind='train', micro_batch=preset.batch_size, grad_accum=preset.grad_accum, gpus=world,
-                samples_per_step=preset.effective_batch * world, step_s=median, throughput=preset.effective_batch * world / median,
-                peak_gib=torch.cuda.max_memory_allocated() / 2**30 if cuda else 0.0, losses=losses,
+                samples_per_step=preset.effective_batch * world, step_s=step_s, throughput=preset.effective_batch * world / step_s,
+                peak_gib=torch.cuda.max_memory_allocated() / 2**30 if cuda else 0.0, logging_steps=every,
+                reserved_gib=torch.cuda.max_memory_reserved() / 2**30 if cuda else 0.0, losses=losses,
                 checkpointing=preset.gradient_checkpointing, caption_loss=preset.caption_loss, dequant_cache=preset.dequant_cache,
                 quant=preset.quant, **{k: getattr(preset, k, None) for k in ('compile', 'cuda_graphs', 'flat_optimizer', 'pad_to')},
                 **timer.stats, **host())

@@ -49,9 +49,9 @@ class Preset:
     gradient_checkpointing:bool=False # recompute activations in the backward pass (the paper: on)
     caption_loss:bool=True # compute logits only where a label is: the same loss, less time and memory
     dequant_cache:bool=True # dequantise the NF4 weights once and keep them in bf16: the same maths, faster, ~5.5 GB more
-    compile:bool=False # torch.compile each decoder layer once (regional): the same maths, faster steps after a one-off compile
-    cuda_graphs:bool=False # replay each compiled layer as a CUDA graph: one launch a layer (needs compile and pad_to)
-    pad_to:int=0 # pad each training batch's length to a multiple of this, so shapes repeat (0: to its longest row)
+    compile:bool=True # torch.compile each encoder and decoder layer once (regional): the same maths, fused, after a one-off compile
+    cuda_graphs:bool=True # replay each compiled layer as a CUDA graph: one launch a layer, so the host keeps up (needs compile and pad_to)
+    pad_to:int=32 # pad each training batch's length to a multiple of this, so shapes repeat (0: to its longest row)
     flat_optimizer:bool=True # a bitsandbytes optimiser updates all adapters as views of one buffer: its maths, a few launches a step
     workers:int=4 # DataLoader processes that decode the images and collate batches (0: in the training process)
     save_steps:int=100 # checkpoint every N optimiser steps
@@ -97,7 +97,7 @@ class Preset:
 
 # %% ../nbs/00_config.ipynb #db0efc7e
 LITERAL = dict(batch_size=2, grad_accum=4, gradient_checkpointing=True, caption_loss=False, dequant_cache=False,
-               flat_optimizer=False)  # §III-D as printed: every tensor its own update, nothing compiled
+               flat_optimizer=False, compile=False, cuda_graphs=False, pad_to=0)  # §III-D as printed: eager, one update per tensor
 VAL = dict(split_scheme='paper+val', eval_steps=500, save_steps=500, early_stopping_patience=3)  # the paper's future work 1: a validation split
 
 PRESETS = {
@@ -109,7 +109,8 @@ PRESETS = {
     'paper-r16-val': Preset(name='paper-r16-val', r=16, **VAL),
     'demo': Preset(name='demo', model='tiny', quant='fp32', r=8, epochs=1, max_steps=600, batch_size=16,
                    grad_accum=1, lr=1e-2, lr_scheduler='cosine', warmup_steps=30, optim='adamw_torch', bf16=False,
-                   gradient_checkpointing=False, save_steps=200, logging_steps=10, seed=0, eval_batch_size=64, workers=0),
+                   gradient_checkpointing=False, save_steps=200, logging_steps=10, seed=0, eval_batch_size=64, workers=0,
+                   compile=False, cuda_graphs=False, pad_to=0),
 }
 
 # %% ../nbs/00_config.ipynb #be16a92a
@@ -209,7 +210,8 @@ def fast_variant(preset:Preset, # the recipe to speed up
                           max_steps=preset.max_steps if preset.max_steps == -1 else math.ceil(preset.max_steps/factor),
                           logging_steps=math.gcd(preset.save_steps, max(preset.logging_steps // factor, 1)),
                           quant='bf16' if preset.quant == 'nf4' else preset.quant, dequant_cache=False,
-                          compile=preset.bf16)  # a GPU recipe (bf16); not the demo's fp32 CPU one, where compiling costs ten times its training
+                          compile=preset.bf16, cuda_graphs=False, pad_to=0)  # compiled where the recipe is a GPU one (bf16), not the demo's fp32 CPU one;
+                                                                            # at batch 64 the GPU already keeps busy without graphs
 
 # %% ../nbs/00_config.ipynb #5dc56847
 PRESETS['fast'] = fast_variant(PRESETS['paper-r8']).replace(name='fast')

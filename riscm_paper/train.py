@@ -19,7 +19,7 @@ from .model import (CaptionCollator, add_lora, caption_loss, compile_layers, deq
 # %% auto #0
 __all__ = ['CHECKPOINT_MARK', 'training_args', 'EpochCaptions', 'FollowEpoch', 'MarkComplete', 'checkpoint_step',
            'checkpoint_problem', 'last_checkpoint', 'set_aside_incomplete', 'flat_parameters', 'copy_flat_grads',
-           'flat_optimizer', 'RiscmTrainer', 'train']
+           'flat_optimizer', 'first_nonfinite', 'RiscmTrainer', 'train']
 
 # %% ../nbs/02_train.ipynb #001f8f35
 def training_args(preset:Preset, # the run's preset
@@ -38,6 +38,7 @@ def training_args(preset:Preset, # the run's preset
         save_strategy='steps', save_steps=preset.save_steps, save_total_limit=preset.save_total_limit,
         logging_strategy='steps', logging_steps=preset.logging_steps, report_to=[preset.report_to] if preset.report_to not in ('none', None, '') else [],
         seed=preset.seed, data_seed=preset.seed, remove_unused_columns=False, label_names=['labels'],
+        logging_nan_inf_filter=False,  # its check waits for the GPU every micro-batch; RiscmTrainer stops on a non-finite loss instead
         dataloader_pin_memory=not cpu, use_cpu=cpu,
         dataloader_num_workers=preset.workers, dataloader_persistent_workers=False,  # FollowEpoch reaches fresh workers each epoch
         ddp_find_unused_parameters=False, ddp_broadcast_buffers=False, **validation)  # every adapter gets a gradient every step; buffers are constants
@@ -121,7 +122,7 @@ def set_aside_incomplete(out_dir:Path, # run folder
               f"resuming from {keep.name if keep else 'step 0'}")
     return newer
 
-# %% ../nbs/02_train.ipynb #4ff91275
+# %% ../nbs/02_train.ipynb #415345d3
 def flat_parameters(params:list, # trainable parameters of one optimiser group, of one dtype and device
                     block:int=256, # bitsandbytes' 8-bit block size: every tensor starts on a block boundary
                     small:int=4096, # bitsandbytes' `min_8bit_size`: smaller tensors keep 32-bit state
@@ -151,7 +152,7 @@ def copy_flat_grads(optimizer, *args):
             torch._foreach_copy_(flat.grad_views, [p.grad for p in flat.views])
             flat.grad = flat.grad_buffer  # (again: a zero_grad(set_to_none=True) may have dropped it)
 
-# %% ../nbs/02_train.ipynb #feaabac0
+# %% ../nbs/02_train.ipynb #de5a574e
 def flat_optimizer(model:torch.nn.Module, # the model whose trainable parameters are optimised
                    cls:type, # a bitsandbytes optimiser class (Trainer's `get_optimizer_cls_and_kwargs`)
                    kwargs:dict, # its keyword arguments (lr, betas, eps, optim_bits, ...)
@@ -164,11 +165,30 @@ def flat_optimizer(model:torch.nn.Module, # the model whose trainable parameters
             "bitsandbytes' configuration, with 32-bit state for the buffer of small tensors."
             c = super().get_config(gindex, pindex, group)
             return c | dict(optim_bits=32) if group['params'][pindex].state_bits == 32 else c
+        @torch.no_grad()
+        def step(self, closure=None):
+            "bitsandbytes' step without its wait for the GPU after each tensor (only paged state needs it; the stream orders the rest)."
+            if self.is_paged or closure is not None: return super().step(closure)
+            if not self.initialized: self.check_overrides(); self.to_gpu(); self.initialized = True
+            for gi, group in enumerate(self.param_groups):
+                for pi, p in enumerate(group['params']):
+                    if not self.state[p]: self.init_state(group, p, gi, pi)
+                    self.update_step(group, p, gi, pi)
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     groups = [dict(params=flat_parameters([p for n, p in named if (n in decay) == d]), weight_decay=weight_decay if d else 0.0) for d in (True, False)]
     opt = Flat([g for g in groups if g['params']], **kwargs)
     opt.register_step_pre_hook(copy_flat_grads)
     return opt
+
+# %% ../nbs/02_train.ipynb #78e9bb42
+def first_nonfinite(loss:torch.Tensor, # a micro-batch's loss
+                    step:int, # its optimiser step
+                    seen:torch.Tensor|None, # (step, loss) of the first non-finite loss so far, step -1 for none; None at the start
+                   )->torch.Tensor:
+    "`seen`, or (step, loss) if this is the first non-finite loss: computed on the loss's device, without waiting for it."
+    seen = torch.tensor([-1., 0.], dtype=torch.float64, device=loss.device) if seen is None else seen
+    new = (~torch.isfinite(loss.detach()).all()) & (seen[0] < 0)
+    return torch.where(new, torch.stack([torch.tensor(float(step), dtype=torch.float64, device=loss.device), loss.detach().double()]), seen)
 
 # %% ../nbs/02_train.ipynb #d598affa
 class RiscmTrainer(Trainer):
@@ -178,7 +198,7 @@ class RiscmTrainer(Trainer):
                  graphs:bool=False, # the model's layers replay CUDA graphs: mark where each step begins
                  **kwargs):
         super().__init__(*args, **kwargs)
-        self.caption_only, self.flat, self.graphs = caption_only, flat, graphs
+        self.caption_only, self.flat, self.graphs, self.bad = caption_only, flat, graphs, None
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         "Trainer's loss; with `caption_only`, the same loss from logits at the caption's positions only."
@@ -199,15 +219,21 @@ class RiscmTrainer(Trainer):
         return self.optimizer
 
     def training_step(self, model, inputs, num_items_in_batch=None):
-        "Trainer's step, then a check that the loss is finite."
+        "Trainer's step; the first non-finite loss is noted on the device, and read (stopping the run) at each logging or saving step."
         if self.graphs: torch.compiler.cudagraph_mark_step_begin()  # the graphs' outputs of the last step may be overwritten now
         loss = super().training_step(model, inputs, num_items_in_batch)
-        if not torch.isfinite(loss).all():
-            kept = last_checkpoint(self.args.output_dir, warn=False)
-            raise FloatingPointError(f"training stopped: the loss is {loss.item()} at optimiser step {self.state.global_step + 1} in "
-                                     f"{self.args.output_dir}; the last complete checkpoint ({kept.name if kept else 'none'}) is kept. "
-                                     "Lower the learning rate or check the data, then resume")
+        step, a = self.state.global_step + 1, self.args
+        self.bad = first_nonfinite(loss, step, self.bad)
+        if step % a.logging_steps == 0 or step % a.save_steps == 0 or step >= self.state.max_steps: self.stop_if_nonfinite()
         return loss
+
+    def stop_if_nonfinite(self):
+        "Raise, naming the step and the checkpoint kept, if a loss was not finite (this waits for the GPU)."
+        if self.bad is None or (step := int(self.bad[0])) < 0: return
+        kept = last_checkpoint(self.args.output_dir, warn=False)
+        raise FloatingPointError(f"training stopped: the loss is {float(self.bad[1])} at optimiser step {step} in "
+                                 f"{self.args.output_dir}; the last complete checkpoint ({kept.name if kept else 'none'}) is kept. "
+                                 "Lower the learning rate or check the data, then resume")
 
 # %% ../nbs/02_train.ipynb #23ee3c51
 def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run folder
@@ -247,7 +273,8 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     model = add_lora(load_model(base, quant=preset.quant), r=preset.r, alpha=preset.alpha, targets=preset.targets,
                      dropout=preset.lora_dropout, gradient_checkpointing=preset.gradient_checkpointing)
     if preset.dequant_cache and preset.quant == 'nf4': dequantize_4bit_cache(model)  # the same maths, without dequantising every step
-    if preset.compile: compile_layers(model, graphs=preset.cuda_graphs)  # the same maths, fused (and replayed)
+    graphs = preset.cuda_graphs and torch.cuda.is_available()  # CUDA graphs need a GPU; elsewhere the layers are only compiled
+    if preset.compile: compile_layers(model, graphs=graphs)  # the same maths, fused (and replayed)
     collator = CaptionCollator(load_processor(base), prompt=preset.prompt, train=True, seed=preset.seed, pad_to=preset.pad_to)
     images = to_hf_dataset(train_df).cast_column('image', datasets.Image(decode=False))  # the collator reads and checks each file
     os.environ['TENSORBOARD_LOGGING_DIR'] = str(out_dir/'runs')  # transformers 5 has no logging_dir argument
@@ -256,7 +283,7 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     stopping = [EarlyStoppingCallback(preset.early_stopping_patience)] if held_out is not None and preset.early_stopping_patience else []
     trainer = RiscmTrainer(model=model, args=training_args(preset, out_dir), train_dataset=examples, eval_dataset=held_out,
                            data_collator=collator, callbacks=[MarkComplete(), FollowEpoch(examples), *stopping, *(callbacks or [])],
-                           caption_only=preset.caption_loss, flat=preset.flat_optimizer, graphs=preset.cuda_graphs)
+                           caption_only=preset.caption_loss, flat=preset.flat_optimizer, graphs=graphs)
     trainer.train(resume_from_checkpoint=str(ck) if resume and ck else None)
     trainer.save_state()
     model.save_pretrained(out_dir/'adapter')
