@@ -36,27 +36,15 @@ LIMITS = {'train': 250.0, 'caption': 450.0}  # samples/s and captions/s an H200 
 RESULTS = Path(__file__).parent/'results.jsonl'
 
 
-def full_size_base(dest:Path, captions:list) -> Path:
-    "Random-weight PaliGemma-3B-224 plus a processor with the real vocabulary size, saved to `dest` (once)."
-    from riscm_paper.model import paligemma_3b_config, save_random_checkpoint, tiny_processor
-    if (dest/'config.json').exists(): return dest
-    proc = tiny_processor(captions, image_size=224, patch=14, vocab_total=257_216)
-    cfg = paligemma_3b_config()
-    cfg.image_token_index = proc.image_token_id
-    save_random_checkpoint(dest, cfg)
-    proc.save_pretrained(dest)
-    return dest
-
-
 def inputs(work:Path, tiny:bool=False) -> tuple:
     "(data folder, base model folder) under `work`, made once; `tiny`: the tiny twin (a CPU check of this script)."
     from riscm_paper.data import load_riscm
     from riscm_paper.demo import make_demo_riscm
-    from riscm_paper.model import make_tiny_checkpoint
+    from riscm_paper.model import full_size_checkpoint, make_tiny_checkpoint
     data = make_demo_riscm(work/'data', n_images=1200, seed=0)
     captions = [c for cs in load_riscm(data).captions for c in cs]
     if tiny: return data, (work/'tiny' if (work/'tiny'/'config.json').exists() else make_tiny_checkpoint(work/'tiny', captions))
-    return data, full_size_base(work/'base-3b', captions)
+    return data, full_size_checkpoint(work/'base-3b', captions)
 
 
 LAUNCHES = ('cudaLaunchKernel', 'cudaLaunchKernelExC', 'cuLaunchKernel', 'cuLaunchKernelEx', 'cudaGraphLaunch',

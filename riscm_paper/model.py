@@ -12,7 +12,7 @@ __all__ = ['QUANTS', 'GEMMA_SPECIALS', 'LORA_PROJ', 'LORA_TARGETS', 'GC_KWARGS',
            'nf4_config', 'bnb_cpu_workaround', 'load_model', 'load_processor', 'tiny_tokenizer', 'tiny_processor',
            'tiny_config', 'make_tiny_checkpoint', 'add_lora', 'lora_modules', 'lora_param_table', 'caption_start',
            'CaptionCollator', 'caption_loss', 'DequantLinear', 'dequantize_4bit_cache', 'compile_layers',
-           'fake_caption_batch', 'save_random_checkpoint', 'gpu_smoke']
+           'fake_caption_batch', 'save_random_checkpoint', 'full_size_checkpoint', 'gpu_smoke']
 
 # %% ../nbs/01_model.ipynb #3a168aed
 import bitsandbytes as bnb
@@ -199,15 +199,17 @@ def add_lora(model:PaliGemmaForConditionalGeneration, # a model from `load_model
             ) -> PeftModel:
     "Freeze `model` and wrap it with LoRA adapters on the `targets` preset."
     if targets not in LORA_TARGETS: raise ValueError(f'targets={targets!r} is not one of {list(LORA_TARGETS)}')
-    if getattr(model, 'is_loaded_in_4bit', False) or getattr(model, 'is_loaded_in_8bit', False):
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing,
-                                                gradient_checkpointing_kwargs=GC_KWARGS)
-    elif gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=GC_KWARGS)
-        model.enable_input_require_grads()
-    cfg = LoraConfig(r=r, lora_alpha=r if alpha is None else alpha, lora_dropout=dropout,
-                     target_modules=LORA_TARGETS[targets], task_type='CAUSAL_LM')
-    return get_peft_model(model, cfg)
+    with warnings.catch_warnings():  # peft 0.21 still calls transformers' old names (gradient_checkpointing_enable, is_gradient_checkpointing)
+        warnings.filterwarnings('ignore', message='`(is_)?gradient_checkpointing(_enable)?` is deprecated', category=FutureWarning)
+        if getattr(model, 'is_loaded_in_4bit', False) or getattr(model, 'is_loaded_in_8bit', False):
+            model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing,
+                                                    gradient_checkpointing_kwargs=GC_KWARGS)
+        elif gradient_checkpointing:
+            model.activation_checkpointing_enable(activation_checkpointing_kwargs=GC_KWARGS)
+            model.enable_input_require_grads()
+        cfg = LoraConfig(r=r, lora_alpha=r if alpha is None else alpha, lora_dropout=dropout,
+                         target_modules=LORA_TARGETS[targets], task_type='CAUSAL_LM')
+        return get_peft_model(model, cfg)
 
 # %% ../nbs/01_model.ipynb #15c1b710
 def lora_modules(model:torch.nn.Module, # a model returned by `add_lora`
@@ -262,6 +264,8 @@ class CaptionCollator:
                  pad_to:int=0, # pad each batch's length to a multiple of this (0: the longest row), so that shapes repeat
                 ):
         self.processor, self.prompt, self.train, self.rng, self.pad_to = processor, prompt, train, random.Random(seed), pad_to
+        one = processor(images=[Image.new('RGB', (32, 32))], text=[processor.image_token + prompt], suffix=['a'], return_tensors='pt')
+        self.caption_start = caption_start(one['labels'])  # where every training row's caption starts: the loss's window
 
     def pick(self, example:dict, i:int=0) -> str:
         "One of `example`'s captions, drawn with the collator's RNG."
@@ -279,7 +283,8 @@ class CaptionCollator:
             return batch
         suffix = [e['caption'] if 'caption' in e else self.pick(e, i) for i, e in enumerate(examples)]  # training draws it per epoch
         batch = self.processor(images=images, text=text, suffix=suffix, padding='longest', padding_side='right', return_tensors='pt', **pad)
-        batch['caption_start'] = caption_start(batch['labels'])  # the same in every row: one prompt, right padding
+        if (start := caption_start(batch['labels'])) != self.caption_start:
+            raise ValueError(f"the batch's captions start at position {start}, not at {self.caption_start} as for the prompt {self.prompt!r}")
         return batch
 
 # %% ../nbs/01_model.ipynb #a3c0a4fc
@@ -287,7 +292,7 @@ def caption_loss(model, # PaliGemma (with adapters) in training mode
                  inputs:dict, # a collated batch without `labels`
                  labels:torch.Tensor, # the batch's labels (-100 where nothing is predicted)
                  num_items_in_batch=None, # label tokens in the whole optimiser step (Trainer's); None: this batch's
-                 start:int|None=None, # the batch's `caption_start` (the collator's); None: found from `labels`
+                 start:int|None=None, # where the captions start (`CaptionCollator.caption_start`); None: found from `labels`
                 )->tuple:
     "(loss, outputs): the model's causal-LM loss, with logits computed only from the position before the captions on."
     k = labels.shape[1] - (caption_start(labels) if start is None else start) + 1  # position t predicts token t+1
@@ -375,6 +380,19 @@ def save_random_checkpoint(out_dir:str|Path, # folder to write
     del model; gc.collect()
     if torch.cuda.is_available(): torch.cuda.empty_cache()
     return Path(out_dir)
+
+# %% ../nbs/01_model.ipynb #c4273f44
+def full_size_checkpoint(out_dir:str|Path, # folder to write (reused if it already holds a checkpoint)
+                         captions:list[str], # captions the processor's BPE is trained on
+                         seed:int=0, # seeds the random weights
+                        ) -> Path:
+    "PaliGemma-3B-224 with random weights and a processor of the real 257,216-entry vocabulary: the GPU tests' and benchmarks' base."
+    out = Path(out_dir)
+    if (out/'config.json').exists(): return out
+    proc = tiny_processor(captions, image_size=224, patch=14, vocab_total=257_216)
+    cfg = paligemma_3b_config(); cfg.image_token_index = proc.image_token_id
+    save_random_checkpoint(out, cfg, seed=seed); proc.save_pretrained(out)
+    return out
 
 # %% ../nbs/01_model.ipynb #f8534656
 def gpu_smoke(tmp_dir:str|Path, # folder for the random checkpoint (reused if it already holds one)

@@ -34,12 +34,12 @@ def training_args(preset:Preset, # the run's preset
         per_device_train_batch_size=preset.batch_size, gradient_accumulation_steps=preset.grad_accum,
         learning_rate=preset.lr, lr_scheduler_type=preset.lr_scheduler, warmup_steps=preset.warmup_steps,
         optim=preset.optim, adam_beta2=preset.adam_beta2, weight_decay=preset.weight_decay,
-        max_grad_norm=preset.max_grad_norm, bf16=preset.bf16 and not cpu, gradient_checkpointing=False,
+        max_grad_norm=preset.max_grad_norm, bf16=preset.bf16 and not cpu, activation_checkpointing=False,  # add_lora sets it up
         save_strategy='steps', save_steps=preset.save_steps, save_total_limit=preset.save_total_limit,
         logging_strategy='steps', logging_steps=preset.logging_steps, report_to=[preset.report_to] if preset.report_to not in ('none', None, '') else [],
         seed=preset.seed, data_seed=preset.seed, remove_unused_columns=False, label_names=['labels'],
         logging_nan_inf_filter=False,  # its check waits for the GPU every micro-batch; RiscmTrainer stops on a non-finite loss instead
-        dataloader_pin_memory=not cpu, use_cpu=cpu,
+        dataloader_pin_memory=not cpu, use_cpu=cpu, accelerator_config=dict(non_blocking=not cpu),  # batches copied without waiting for the GPU
         dataloader_num_workers=preset.workers, dataloader_persistent_workers=False,  # FollowEpoch reaches fresh workers each epoch
         ddp_find_unused_parameters=False, ddp_broadcast_buffers=False, **validation)  # every adapter gets a gradient every step; buffers are constants
     if args.n_gpu > 1: args._n_gpu = 1  # one process seeing several GPUs: the model sits on one (`load_model`), so no nn.DataParallel; torchrun runs one process per GPU
@@ -180,7 +180,7 @@ def flat_optimizer(model:torch.nn.Module, # the model whose trainable parameters
     opt.register_step_pre_hook(copy_flat_grads)
     return opt
 
-# %% ../nbs/02_train.ipynb #78e9bb42
+# %% ../nbs/02_train.ipynb #2a463e08
 def first_nonfinite(loss:torch.Tensor, # a micro-batch's loss
                     step:int, # its optimiser step
                     seen:torch.Tensor|None, # (step, loss) of the first non-finite loss so far, step -1 for none; None at the start
@@ -202,9 +202,8 @@ class RiscmTrainer(Trainer):
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         "Trainer's loss; with `caption_only`, the same loss from logits at the caption's positions only."
-        inputs = dict(inputs); start = inputs.pop('caption_start', None)
         if not self.caption_only or 'labels' not in inputs: return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-        labels = inputs.pop('labels')
+        inputs = dict(inputs); labels, start = inputs.pop('labels'), getattr(self.data_collator, 'caption_start', None)
         loss, outputs = caption_loss(model, inputs, labels, num_items_in_batch, start=start)
         if self.args.average_tokens_across_devices and num_items_in_batch is not None:
             loss = loss * self.accelerator.num_processes  # as Trainer.compute_loss: DDP averages gradients over the ranks
