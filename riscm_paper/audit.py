@@ -45,6 +45,7 @@ def check_schedule(pv:dict, # paper values
     n = paper_value(pv, 'training.train_images')
     want, eff = plan(pp, n), pp.batch_size * pp.grad_accum
     one = paper_value(pv, 'training.captions_one_per_image')
+    stated = paper_value(pv, 'hparams.batch_size') * paper_value(pv, 'hparams.grad_accum')
     rule = (f"HF Trainer's rule ceil(ceil({n:,}/{pp.batch_size})/{pp.grad_accum}) per epoch, as riscm_paper.config.plan writes it, "
             f"for PRESETS[{name!r}]")
     return [paper_claim(pv, ['training.steps_per_epoch', 'training.steps_formula'], 'optimiser steps per epoch', want['steps_per_epoch'],
@@ -52,8 +53,9 @@ def check_schedule(pv:dict, # paper values
                         finding='training.steps'),
             paper_claim(pv, 'training.total_steps', f'total steps = {pp.epochs:g} epochs x steps per epoch', want['total_steps'],
                         f"{rule}, x {pp.epochs:g} epochs", verdict(paper_value(pv, 'training.total_steps'), want['total_steps']), finding='training.steps'),
-            paper_claim(pv, 'hparams.effective_batch', 'effective batch = 2 x 4', paper_value(pv, 'hparams.batch_size') * 4,
-                        "the micro-batch and accumulation §III-D states, multiplied", verdict(paper_value(pv, 'hparams.effective_batch'), eff, kind=CONSISTENT)),
+            paper_claim(pv, ['hparams.effective_batch', 'hparams.batch_size', 'hparams.grad_accum'], 'effective batch = 2 x 4', stated,
+                        "the micro-batch and accumulation §III-D states, multiplied", verdict(paper_value(pv, 'hparams.effective_batch'), stated, kind=CONSISTENT),
+                        paper=paper_value(pv, 'hparams.effective_batch')),
             paper_claim(pv, ['training.captions_one_per_image', 'training.train_images'], '44,521 captions if one caption is sampled per training image',
                         n, f"one caption per training image = the {n:,} training images; {one:,} is the whole data set (train + test)",
                         judge(one == n, CONSISTENT), paper=one)]
@@ -194,11 +196,11 @@ def check_memory(pv:dict, # paper values
     ctx = f"; for scale, the recipe as printed at r=8 (2 x 4) peaks at {', '.join(r8)} GiB" if r8 else ''
     none = "not measured yet: bench/results.jsonl has no r=16 row at batch 64 (python bench/bench.py --rows paper-r16-literal --set batch_size=64 would add one)"
     at64, printed = r16_rows(bench), r16_rows(bench, None)
-    gb, rows = _peak(at64) if at64 else (None, none)
+    gb, rows = (_peak(at64)[0], _peak(at64)[1] + f"; GiB x {GB_PER_GIB:.4f} = GB, within 10 % for '~'") if at64 else (None, none)
     gb2, rows2 = _peak(printed) if printed else (gb, rows)
     which = ' (the recipe as printed, 2 x 4)' if printed else ' (batch 64)' if at64 else ''
     return [paper_claim(pv, ['memory.peak_gb', 'memory.peak_batch'], 'peak training memory ~23 GB (r=16, batch 64)', None if gb is None else round(gb, 1),
-                        f"{rows}; GiB x {GB_PER_GIB:.4f} = GB, within 10 % for '~'{ctx}", judge(None if gb is None else abs(gb - v('memory.peak_gb')) <= 0.1 * v('memory.peak_gb')),
+                        f"{rows}{ctx}", judge(None if gb is None else abs(gb - v('memory.peak_gb')) <= 0.1 * v('memory.peak_gb')),
                         paper=f"~{v('memory.peak_gb')} GB"),
             paper_claim(pv, ['memory.r16_below_gb', 'memory.budget_gb'], 'r=16 stays below 24 GB, within the 40 GB A100', None if gb2 is None else round(gb2, 1),
                         f"{rows2}{which}{ctx}",
@@ -377,7 +379,7 @@ def check_results(pv:dict, # paper values
     return [paper_claim(pv, 'results.base_one_word_share', 'PG-Base answers with one word (% of test images)', share,
                         f'one_word_share of {ev("base")}' + tol('results.base_one_word_share'), judge_('results.base_one_word_share', share), section=sec),
             paper_claim(pv, 'results.qlora_mean_tokens', 'Q-LoRA captions average 11-12 tokens', lens,
-                        f"mean_length in tokens of {ev('r8')} and {ev('r16')}; {tokenizer_name(tokenizer) if tokenizer is not None else 'no tokenizer'}; "
+                        f"mean_length in tokens of {ev('r8')} and {ev('r16')}; {tokenizer_name(tokenizer, roots) if tokenizer is not None else 'no tokenizer'}; "
                         'agreement on a paper run: both in [10.5, 12.5]', judge(None if lens is None else all(lo - 0.5 <= x <= hi + 0.5 for x in lens.values()))
                         if paper_run else CANNOT, section=sec)] + _loss_lines(pv, hs, judge_, tol, {k: shown(runs[k]['dir']/'trainer_state.json', roots) for k in hs}, sec)
 
@@ -426,6 +428,8 @@ UNCHECKABLE = {  # paper_values key(s) -> (the claim, what would check it)
     'model.checkpoint_url': ('the checkpoint is google/paligemma-3b-mix-224 on the hub', 'the hub; the presets load that id, which is all this artefact shows'),
     'eval.base_pretrained': ('PG-Base is pre-trained PaliGemma, with no adaptation', "§III-A's checkpoint is the mix one; whether mix means fine-tuned on a "
                              'task mixture (adapted, if not to RISC(M)) is for its model card; no network here'),
+    'intro.siglip_projector_lora': ('freezing the projector stalls learning; projection layers need LoRA', 'a run with the projector left '
+                                    "out of the LoRA targets against one with it (a LORA_TARGETS entry without multi_modal_projector.linear); not run here"),
     'intro.plis_degeneration': ('without prompt masking, runs degenerated ("plis plis plis")', 'a run with the prompt inside the loss (labels on every '
                                 'token) and its captions read; the artefact always masks through suffix=, so it has no such run'),
     'future.fusion_ranks': ('future work: adapter fusion mixing r=4 and r=8', 'future work: nothing was run'),
@@ -440,13 +444,13 @@ def check_uncheckable(pv:dict, # paper values
     return [paper_claim(pv, list(k) if isinstance(k, tuple) else k, text, None, why, CANNOT) for k, (text, why) in UNCHECKABLE.items()]
 
 # %% ../nbs/05_audit.ipynb #58df7598
-def _length_args(m:dict, splits:dict, mat:dict|None, tok) -> dict:
+def _length_args(m:dict, splits:dict, mat:dict|None, tok, roots:dict) -> dict:
     "What the caption-length lines measure: a paper run's training split in its tokenizer, or the shared real captions."
     if m['preset'] == 'paper' and mat and mat['kind'] == 'run':
         caps = [c for cs in splits['train'].captions for c in cs]
-        return dict(captions=caps, tokenizer=tok, source=f"{{data}}'s training split ({len(splits['train']):,} images)",
+        return dict(captions=caps, tokenizer=tok, source=f"{{data}}'s training split ({len(splits['train']):,} images)", roots=roots,
                     judged=tok is not None and len(tok) >= 257_000)  # PaliGemma's SentencePiece: 257,216 entries
-    return dict(captions=mat['captions'] if mat else [], tokenizer=tok, source=f"{mat['where']}/captions_partial.csv" if mat else '')
+    return dict(captions=mat['captions'] if mat else [], tokenizer=tok, source=f"{mat['where']}/captions_partial.csv" if mat else '', roots=roots)
 
 # %% ../nbs/05_audit.ipynb #6822b3c9
 def audit_claims(m:dict, # `load_manifest` result
@@ -460,12 +464,12 @@ def audit_claims(m:dict, # `load_manifest` result
     "Every claim of the paper, with evidence and verdict, for the reproduce folder `m`."
     trained, name = {k: runs[k] for k in ('r8', 'r16')}, m['preset']
     splits = Preset.load(runs['r8']['dir']).splits(m['data'])
-    roots = {'{data}': m['data'], **({'{out}': Path(m['source']).parent} if Path(m['source']).is_file() else {})}
+    roots = {'{data}': m['data'], '{model}': m['model'], **({'{out}': Path(m['source']).parent} if Path(m['source']).is_file() else {})}
     tok = tokenizer if tokenizer is not None else _tokenizer(m['model'])
     mat, bench = real_material(m, real), bench if bench is not None else bench_rows()
     lib = load_library_evidence()
     return ([check_quotes(pv, paper or find_paper())]
-            + method_claims(pv, splits, table1(splits, pv), table2(pv), name == 'paper', mat, _length_args(m, splits, mat, tok), lib, load_references(), bench)
+            + method_claims(pv, splits, table1(splits, pv), table2(pv), name == 'paper', mat, _length_args(m, splits, mat, tok, roots), lib, load_references(), bench)
             + check_schedule(pv) + check_steps(pv, len(splits['train']), trained, roots) + check_time(pv, trained, bench, name)
             + check_memory(pv, bench) + check_full_ft_cost(pv, bench) + check_hparams(pv, {k: r['preset'] for k, r in trained.items()}, name)
             + check_quality(pv, {k: r['metrics'] for k, r in runs.items()}, name) + check_metric_defs(pv, {k: r['metrics'] for k, r in runs.items()})

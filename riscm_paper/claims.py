@@ -12,7 +12,7 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['CONFIRMED', 'CONSISTENT', 'AS_IMPLEMENTED', 'SELF_CHECK', 'DISAGREES', 'CONTRADICTS', 'NOT_AS_IMPLEMENTED',
            'SELF_CHECK_FAILS', 'CANNOT', 'AGREES', 'KINDS', 'VERDICTS', 'ABS_PATH', 'PAPER_TEXT', 'BENCH', 'LEGEND',
-           'judge', 'same', 'verdict', 'short', 'repo_root', 'shown', 'relative', 'claim', 'paper_claim', 'find_paper',
+           'judge', 'same', 'verdict', 'repo_root', 'shown', 'relative', 'claim', 'paper_claim', 'find_paper',
            'value_problems', 'check_quotes', 'load_library_evidence', 'bench_rows', 'load_references', 'verdict_counts',
            'finding_counts', 'headline', 'write_audit', 'uncovered']
 
@@ -64,29 +64,18 @@ def _fmt(x) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)): return '—'
     if isinstance(x, (bool, np.bool_)): return str(bool(x))
     if isinstance(x, (int, np.integer)): return f'{int(x):,}'
-    if isinstance(x, (float, np.floating)): return f'{float(x):,.6g}'
+    if isinstance(x, (float, np.floating)): return f'{int(x):,}' if float(x).is_integer() and abs(x) >= 1e6 else f'{float(x):,.6g}'
     if isinstance(x, (tuple, list)): return ' / '.join(map(_fmt, x))
     if isinstance(x, dict): return '; '.join(f'{k}: {_fmt(v)}' for k, v in x.items())
     return str(x)
 
 # %% ../nbs/05_claims.ipynb #93ceffdb
-def short(s:str, # a text, e.g. a quote
-          n:int=80, # at most this many characters
-         ) -> str:
-    "`s` in at most `n` characters, cut at a word boundary (with '…') when it is longer."
-    s = ' '.join(str(s).split())
-    if len(s) <= n: return s
-    head = s[:n - 1]
-    head = head.rsplit(' ', 1)[0] if ' ' in head and s[n - 1] != ' ' else head
-    return head.rstrip(' ,;:') + '…'
-
-# %% ../nbs/05_claims.ipynb #48ae887a
 def repo_root() -> Path|None:
     "The repository this package runs from (a clone or an editable install), or None for an installed wheel."
     root = Path(str(files('riscm_paper'))).resolve().parent
     return root if (root/'settings.ini').is_file() else None
 
-# %% ../nbs/05_claims.ipynb #82bd9c6c
+# %% ../nbs/05_claims.ipynb #48ae887a
 def shown(path, # a file or folder the evidence names
           roots:dict|None=None, # label -> folder, e.g. {'{out}': the reproduce folder, '{data}': its data folder}
          ) -> str:
@@ -100,7 +89,7 @@ def shown(path, # a file or folder the evidence names
             return (f'{label}/{rel}' if rel != '.' else label) if label else rel
     return Path(*p.parts[p.parts.index('shared'):]).as_posix() if 'shared' in p.parts else f'…/{p.name}'
 
-# %% ../nbs/05_claims.ipynb #747c5e6f
+# %% ../nbs/05_claims.ipynb #82bd9c6c
 ABS_PATH = re.compile(r"""(?:^|(?<=[\s'"(=]))/(?:[^\s'"/]+/)+[^\s'",;)]*""")  # an absolute path inside a text
 
 def relative(s:str, # a line's text
@@ -109,7 +98,7 @@ def relative(s:str, # a line's text
     "`s` with every absolute path in it printed by `shown`."
     return ABS_PATH.sub(lambda m: shown(m[0], roots), s)
 
-# %% ../nbs/05_claims.ipynb #f6c17fa2
+# %% ../nbs/05_claims.ipynb #747c5e6f
 def claim(claim:str, # the paper's claim, in a few words
           where:str, # section or table of the paper (or 'artefact self-check')
           paper, # the paper's value (None: not stated)
@@ -126,7 +115,7 @@ def claim(claim:str, # the paper's claim, in a few words
     line = dict(claim=claim, where=where, paper=_fmt(paper), ours=relative(_fmt(ours)), evidence=relative(evidence), verdict=verdict)
     return {**line, **{k: v for k, v in dict(keys=keys, finding=finding, section=section).items() if v}}
 
-# %% ../nbs/05_claims.ipynb #c842784f
+# %% ../nbs/05_claims.ipynb #f6c17fa2
 def paper_claim(pv:dict, # paper values
                 keys, # key or list of keys of paper_values.json
                 text:str, # the claim, in a few words
@@ -139,10 +128,10 @@ def paper_claim(pv:dict, # paper values
     "An audit line for `keys`, with `where` and (unless given) the paper's value read from the paper values."
     keys = [keys] if isinstance(keys, str) else list(keys)
     if paper is None: paper = paper_value(pv, keys[0]) if len(keys) == 1 else {k: paper_value(pv, k) for k in keys}
-    where = ' vs '.join(dict.fromkeys(pv[k]['where'] for k in keys))
+    where = ' vs '.join(dict.fromkeys(re.sub(r' row \d+$', '', pv[k]['where']) for k in keys))  # Table IV rows 1-5: Table IV
     return claim(text, where, paper, ours, evidence, verdict, keys, **kw)
 
-# %% ../nbs/05_claims.ipynb #da2b11af
+# %% ../nbs/05_claims.ipynb #c842784f
 PAPER_TEXT = 'image-captioning-with-paligemma.txt'  # the paper's plain text, in shared/paper/
 
 def find_paper(start:str|Path|None=None, # folder to search upward from (default: the working directory, then the repository)
@@ -152,12 +141,12 @@ def find_paper(start:str|Path|None=None, # folder to search upward from (default
     here = [p for s in starts for p in (s.resolve(), *s.resolve().parents)]
     return next((p/'shared'/'paper'/PAPER_TEXT for p in here if (p/'shared'/'paper'/PAPER_TEXT).is_file()), None)
 
-# %% ../nbs/05_claims.ipynb #464a7ac7
+# %% ../nbs/05_claims.ipynb #da2b11af
 def _norm(s:str) -> str:
     "Collapse every run of whitespace to one space."
     return re.sub(r'\s+', ' ', s).strip()
 
-# %% ../nbs/05_claims.ipynb #735f89b8
+# %% ../nbs/05_claims.ipynb #464a7ac7
 def value_problems(pv:dict, # paper values
                    paper:str|None=None, # the paper's text; None: quotes are not checked against it
                   ) -> list:
@@ -170,7 +159,7 @@ def value_problems(pv:dict, # paper values
         if e.get('value') is None and 'paper does not state' not in (e.get('note') or ''): out.append(f'{key}: null value')
     return out
 
-# %% ../nbs/05_claims.ipynb #745ac292
+# %% ../nbs/05_claims.ipynb #735f89b8
 def check_quotes(pv:dict, # paper values
                  paper:Path|None, # the paper's text (`find_paper`), or None when it was not found
                 ) -> dict:
@@ -186,19 +175,19 @@ def check_quotes(pv:dict, # paper values
                  f"value_problems against {shown(paper)} (whitespace-normalised)" + (f"; problems: {bad}" if bad else ''),
                  judge(not bad, SELF_CHECK), finding='quotes')
 
-# %% ../nbs/05_claims.ipynb #3a6ce425
+# %% ../nbs/05_claims.ipynb #745ac292
 def load_library_evidence(path:str|Path|None=None, # a library_evidence.json; None: the packaged one
                          ) -> dict|None:
     "What tools/old_library_evidence.py read from the old wheels, or None when the file is missing."
     p = Path(path) if path is not None else files('riscm_paper')/'library_evidence.json'
     return json.loads(p.read_text()) if p.is_file() else None
 
-# %% ../nbs/05_claims.ipynb #7649f74e
+# %% ../nbs/05_claims.ipynb #3a6ce425
 def _where_found(f:dict) -> str:
     "A fact's provenance: wheel, file and the matching lines."
     return f"{f['wheel']} {f['file']}: " + '; '.join(f"{'line ' + str(m['line']) + ': ' if m['line'] else ''}{m['text']}" for m in f['matches'])
 
-# %% ../nbs/05_claims.ipynb #f48c0d77
+# %% ../nbs/05_claims.ipynb #7649f74e
 BENCH = 'bench/results.jsonl'  # the benchmark's lines, in the repository
 
 def bench_rows(path:str|Path|None=None, # a results.jsonl; None: the repository's bench/results.jsonl
@@ -212,7 +201,7 @@ def bench_rows(path:str|Path|None=None, # a results.jsonl; None: the repository'
         except json.JSONDecodeError as e: raise ValueError(f"{p}, line {i}: not JSON ({e})") from None
     return rows
 
-# %% ../nbs/05_claims.ipynb #67fe3967
+# %% ../nbs/05_claims.ipynb #f48c0d77
 def load_references(path:str|Path|None=None, # a references.json; None: the packaged one
                    ) -> dict:
     "Quotes of the works the paper cites: `{key: {ref, work, source, quote, value?}}`."
@@ -220,14 +209,14 @@ def load_references(path:str|Path|None=None, # a references.json; None: the pack
     if not p.is_file(): raise FileNotFoundError(f"references file not found: {p}")
     return json.loads(p.read_text())['values']
 
-# %% ../nbs/05_claims.ipynb #fcbfaf0a
+# %% ../nbs/05_claims.ipynb #67fe3967
 def verdict_counts(claims:list, # audit lines
                   ) -> dict:
     "How many lines have each verdict, in VERDICTS order."
     n = Counter(c['verdict'] for c in claims)
     return {v: n[v] for v in VERDICTS}
 
-# %% ../nbs/05_claims.ipynb #30bd1704
+# %% ../nbs/05_claims.ipynb #fcbfaf0a
 def finding_counts(claims:list, # audit lines
                   ) -> dict:
     "Distinct findings about the paper per verdict: one per `finding` (or per line without one), the demo's numbers left out."
@@ -240,7 +229,7 @@ def finding_counts(claims:list, # audit lines
         seen[f] = c['verdict']
     return {v: n[v] for v in VERDICTS}
 
-# %% ../nbs/05_claims.ipynb #77d78c87
+# %% ../nbs/05_claims.ipynb #30bd1704
 def _cell(s) -> str:
     "Text safe inside a Markdown table cell."
     return str(s).replace('|', '\\|').replace('\n', ' ')
@@ -252,15 +241,15 @@ def _table(claims:list, # audit lines
     return head + [f"| {i} | {' | '.join(_cell(c[k]) for k in ('claim', 'where', 'paper', 'ours'))} | **{c['verdict']}** | "
                    f"{_cell(c['evidence'])} | {_cell(', '.join(c.get('keys', [])))} |" for i, c in enumerate(claims, 1)]
 
-# %% ../nbs/05_claims.ipynb #aca38ace
+# %% ../nbs/05_claims.ipynb #77d78c87
 LEGEND = (  # what audit.md says about its words and paths
     "**confirmed**: the paper agrees with independent evidence (data, the architecture, a library, a measurement, a cited work's own words). "
     "**consistent**: the paper agrees with itself, which says nothing about whether it is right. "
     "**as implemented**: this artefact follows the paper's setting. **self-check**: the artefact's run agrees with its own settings "
     "(on a demo run, the demo with itself). Their failures: **disagrees**, **contradicts itself**, **not as implemented**, "
     "**self-check fails**. **cannot check here**: nothing here decides it; the evidence says what would.",
-    "Columns: *paper* holds only the paper's values; *this artefact* only what the artefact computed (from data, the architecture, "
-    "a library, a measurement or the paper's own numbers) or the setting it uses. Paths: `{out}` is the reproduce folder, "
+    "Columns: *paper* holds only the paper's values; *this artefact* what the artefact computed (from the data, the architecture, "
+    "a library, a measurement, or the paper's own numbers), read from its evidence files, or the setting it uses. Paths: `{out}` is the reproduce folder, "
     "`{data}` its data folder, `{model}` its base model; other paths are relative to the repository, or to `shared/` "
     "(the workplace's shared material).")
 
@@ -273,7 +262,7 @@ def headline(claims:list, # audit lines
             f"Agreements: {part(KINDS)}. Failures: {part(KINDS.values())}. {CANNOT}: {f[CANNOT]}."
             + (f" Apart from these, {demo} line{'s' * (demo != 1)} give{'s' * (demo == 1)} the demo's own numbers." if demo else ''))
 
-# %% ../nbs/05_claims.ipynb #cfbb1131
+# %% ../nbs/05_claims.ipynb #aca38ace
 def write_audit(claims:list, # audit lines from `claim`
                 out_dir:str|Path='figures', # output folder (created)
                 label:str='', # provenance label (`preset_label`)
@@ -291,7 +280,7 @@ def write_audit(claims:list, # audit lines from `claim`
     js.write_text(json.dumps(dict(label=label, counts=verdict_counts(claims), findings=finding_counts(claims), claims=claims), indent=1))
     return [md, js]
 
-# %% ../nbs/05_claims.ipynb #17cd5b5a
+# %% ../nbs/05_claims.ipynb #cfbb1131
 def uncovered(claims:list, # audit lines
               pv:dict, # paper values
              ) -> list:

@@ -61,7 +61,7 @@ def check_split(pv:dict, # paper values
     lib = {k: tuple(x) for k, x in rules.items() if not k.startswith('riscm_paper')}
     ikeys = ['table1.train.images', 'table1.test.images', 'split.train_fraction', 'split.test_fraction', 'training.train_images']
     cs = [paper_claim(pv, ikeys, f'{n:,} images split 80/20 into train / test images', _fmt(lib),
-                      f"splitters run on {n:,} image ids; the libraries' that give Table I's counts: {[k for k, x in lib.items() if x == paper] or 'none'} "
+                      f"splitters run on {n:,} image ids; library splitters that give Table I's counts: {[k for k, x in lib.items() if x == paper] or 'none'} "
                       f"(this artefact's split_riscm gives {_fmt(rules[next(k for k in rules if k.startswith('riscm_paper'))])})",
                       judge(paper in lib.values()), paper=paper)]
     got, caps = int(t1.loc['total', 'images']), tuple(paper_value(pv, f'table1.{s}.captions') for s in ('train', 'test'))
@@ -188,9 +188,10 @@ def length_stats(lengths, # caption lengths
 
 # %% ../nbs/05_method.ipynb #a905eb88
 def tokenizer_name(tok, # an HF tokenizer
+                   roots:dict|None=None, # path labels for `shown`
                   ) -> str:
     "Which tokenizer this is, in words: class, vocabulary size and where it was loaded from."
-    return f"{type(tok).__name__} (vocab {len(tok):,}, {shown(getattr(tok, 'name_or_path', '') or 'built in memory')})"
+    return f"{type(tok).__name__} (vocab {len(tok):,}, {shown(getattr(tok, 'name_or_path', '') or 'built in memory', roots)})"
 
 # %% ../nbs/05_method.ipynb #d2d3d40c
 def caption_length_table(captions:list, # captions
@@ -214,13 +215,14 @@ def check_caption_lengths(pv:dict, # paper values
                           tokenizer=None, # HF tokenizer to count tokens with; None: words only
                           source:str='', # where the captions came from, as the evidence names it
                           judged:bool=False, # the captions are the paper's training portion and the tokenizer PaliGemma's
+                          roots:dict|None=None, # path labels for `shown`
                          ) -> list:
     "Fig. 1 / §II-D / §IV-A caption-length claims on real captions: judged on a paper run, measured otherwise."
     if not captions: return [paper_claim(pv, k, t, None, "needs the real captions (a paper run's data, or shared/data/riscm/captions_partial.csv)", CANNOT)
                              for k, t, _ in LENGTH_CLAIMS.values()]
     t = caption_length_table(captions, tokenizer)
     unit = 'tokens' if tokenizer is not None else 'words'
-    src = f"{len(captions):,} real captions of {source}; {unit}" + (f": {tokenizer_name(tokenizer)}" if tokenizer is not None else '')
+    src = f"{len(captions):,} real captions of {source}; {unit}" + (f": {tokenizer_name(tokenizer, roots)}" if tokenizer is not None else '')
     p = {s: paper_value(pv, k[0]) for s, (k, _, _) in LENGTH_CLAIMS.items()}
     out = []
     for s, (keys, text, ok) in LENGTH_CLAIMS.items():
@@ -300,7 +302,7 @@ def check_architecture(pv:dict, # paper values
             paper_claim(pv, ['section3.square_targets', 'intro.lora_formula'], 'each target W is square d x d', shapes,
                         '(in, out) features of the target Linears of the meta-device PaliGemma-3B (text decoder and projector)' + rests,
                         judge(all(i == o for i, o in shapes.values()))),
-            paper_claim(pv, ['intro.siglip_projector_lora', 'hparams.lora_targets'], 'LoRA targets include the projector (as §III-B lists them)', proj,
+            paper_claim(pv, 'hparams.lora_targets', 'LoRA targets include the projector (as §III-B lists them)', proj,
                         "riscm_paper.model.LORA_TARGETS['paper'], the paper presets' targets (multi_modal_projector.linear shown without '.linear')",
                         verdict(paper_value(pv, 'hparams.lora_targets'), proj, kind=AS_IMPLEMENTED))]
 
@@ -511,7 +513,7 @@ def check_versions(pv:dict, # paper values
                         src + f"zip listing of {f['bitsandbytes.cuda_libs']['wheel']} | {date('bitsandbytes-0.43.2')}", judge(bool(cuda))),
             paper_claim(pv, vk, 'the five versions install together', {k: got.get(k) for k in ('transformers', 'peft', 'bitsandbytes', 'torch', 'nvidia-cuda-runtime-cu12')},
                         src + f"{res.get('command')}; {res.get('how', res.get('error', ''))}; torch 2.6.0 pulls nvidia-cuda-runtime-cu12 "
-                        f"{got.get('nvidia-cuda-runtime-cu12')} (CUDA 12.4); pip's resolution only: that they run together is not shown",
+                        f"{got.get('nvidia-cuda-runtime-cu12')} (CUDA 12.4); that they run together is not shown",
                         judge(bool(res.get('resolved')) and str(got.get('nvidia-cuda-runtime-cu12', '')).startswith('12.4'))),
             paper_claim(pv, ['eval.merge_adapter', 'versions.peft'], 'peft 0.10 merges an adapter into a 4-bit backbone', has('peft.merge_4bit'),
                         src + _where_found(f['peft.merge_4bit']) + '; the merge re-quantises, so the merged model is not exactly adapter + base',
