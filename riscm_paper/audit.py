@@ -21,11 +21,11 @@ import pandas as pd
 from transformers import Trainer
 
 # %% ../nbs/05_audit.ipynb #052f532f
-from .claims import (AGREES, AS_IMPLEMENTED, CANNOT, CONFIRMED, CONSISTENT, DISAGREES, SELF_CHECK, VERDICTS, _fmt, bench_rows,
-                                check_quotes, claim, find_paper, judge, load_library_evidence, load_paper_values, load_references,
-                                paper_claim, paper_value, shown, uncovered, verdict, write_audit)
+from .claims import (AS_IMPLEMENTED, CANNOT, CONFIRMED, CONSISTENT, SELF_CHECK, _fmt, bench_rows, check_quotes, claim, find_paper,
+                                judge, load_library_evidence, load_references, paper_claim, shown, verdict, write_audit)
+from .claims import AGREES, DISAGREES, load_paper_values, paper_value  # also what other modules import from here
 from .config import LITERAL, PRESETS, Preset, plan
-from .consistency import TIME_KEYS, appendix_terms, consistency_claims, mean_length, one_word_share, paper_examples, term_rows, words
+from .consistency import appendix_terms, consistency_claims, mean_length, one_word_share, paper_examples, term_rows, words
 from .figures import (PAPER_NAMES, RUN_NAMES, _tokenizer, load_manifest, load_runs, log_history, preset_label, run_metric,
                                  table1, table2)
 from .method import TEXT_TARGETS, _lora_count, meta_paligemma, method_claims, real_material, step_flops, tokenizer_name

@@ -18,7 +18,7 @@ __all__ = ['CONFIRMED', 'CONSISTENT', 'AS_IMPLEMENTED', 'SELF_CHECK', 'DISAGREES
 
 # %% ../nbs/05_claims.ipynb #29f525b5
 import numpy as np
-from .figures import load_paper_values, paper_value
+from .figures import load_paper_values, paper_value  # the audit's modules read the paper values through here
 
 # %% ../nbs/05_claims.ipynb #d6c2cfce
 CONFIRMED, CONSISTENT, AS_IMPLEMENTED, SELF_CHECK = 'confirmed', 'consistent', 'as implemented', 'self-check'  # kinds of agreement

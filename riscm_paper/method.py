@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_method.ipynb #c84065cb
 from __future__ import annotations
-import inspect, math, re
+import inspect, re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +27,7 @@ from PIL import Image
 from transformers import BitsAndBytesConfig, GemmaConfig, PaliGemmaConfig, PaliGemmaForConditionalGeneration
 
 # %% ../nbs/05_method.ipynb #aff01502
-from .claims import (AS_IMPLEMENTED, CANNOT, CONFIRMED, CONSISTENT, DISAGREES, _fmt, _where_found, judge,
+from .claims import (AS_IMPLEMENTED, CANNOT, CONSISTENT, DISAGREES, _fmt, _where_found, judge,
                                 paper_claim, paper_value, shown, verdict)
 from .config import PRESETS
 from .consistency import words
