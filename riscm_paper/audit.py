@@ -196,7 +196,7 @@ def check_memory(pv:dict, # paper values
     ctx = f"; for scale, the recipe as printed at r=8 (2 x 4) peaks at {', '.join(r8)} GiB" if r8 else ''
     none = "not measured yet: bench/results.jsonl has no r=16 row at batch 64 (python bench/bench.py --rows paper-r16-literal --set batch_size=64 would add one)"
     at64, printed = r16_rows(bench), r16_rows(bench, None)
-    gb, rows = (_peak(at64)[0], _peak(at64)[1] + f"; GiB x {GB_PER_GIB:.4f} = GB, within 10 % for '~'") if at64 else (None, none)
+    gb, rows = (_peak(at64)[0], _peak(at64)[1] + f"; torch.cuda.max_memory_allocated (nvidia-smi shows more), GiB x {GB_PER_GIB:.4f} = GB, within 10 % for '~'") if at64 else (None, none)
     gb2, rows2 = _peak(printed) if printed else (gb, rows)
     which = ' (the recipe as printed, 2 x 4)' if printed else ' (batch 64)' if at64 else ''
     return [paper_claim(pv, ['memory.peak_gb', 'memory.peak_batch'], 'peak training memory ~23 GB (r=16, batch 64)', None if gb is None else round(gb, 1),
