@@ -1,5 +1,5 @@
 """Read the library versions the paper names (§III-E) from their PyPI wheels and write what they contain to
-riscm_paper/library_evidence.json, which the audit (nbs/05_audit.ipynb) reads offline.
+riscm_paper/library_evidence.json, which the audit (riscm_paper.method, nbs/05_method.ipynb) reads offline.
 
 Run once, with network access to PyPI:
 
