@@ -381,7 +381,7 @@ def save_random_checkpoint(out_dir:str|Path, # folder to write
     if torch.cuda.is_available(): torch.cuda.empty_cache()
     return Path(out_dir)
 
-# %% ../nbs/01_model.ipynb #c4273f44
+# %% ../nbs/01_model.ipynb #2b5cd623
 def full_size_checkpoint(out_dir:str|Path, # folder to write (reused if it already holds a checkpoint)
                          captions:list[str], # captions the processor's BPE is trained on
                          seed:int=0, # seeds the random weights
