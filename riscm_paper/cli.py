@@ -89,6 +89,7 @@ def riscm_train(data:str, # RISC(M) folder: captions.csv + resized/
     if model: kw['model'] = model
     preset = Preset.load(preset, **kw)
     check_drive(out, data); check_not_busy(out)  # answered before the slow imports; `train` checks again, under its lock
+    if not Path(data).exists(): raise FileNotFoundError(f"data folder not found: {data} (a RISC(M) folder holds captions.csv and resized/)")
     from riscm_paper.train import train  # imported on use (see above)
     train(preset, data, out, resume=resume)
 
