@@ -12,6 +12,7 @@ from fastcore.script import _cli_func  # the function a call_parse command line 
 
 from .config import Preset, parse_overrides
 from .data import UnreadableImageError, check_readable, load_riscm, split_riscm, split_table
+from .runfolder import RunFolderError, check_drive, check_not_busy
 
 # %% auto #0
 __all__ = ['USER_ERRORS', 'user_errors', 'riscm_split', 'riscm_train', 'riscm_eval', 'riscm_figures', 'riscm_reproduce',
@@ -20,7 +21,7 @@ __all__ = ['USER_ERRORS', 'user_errors', 'riscm_split', 'riscm_train', 'riscm_ev
 # %% ../nbs/09_cli.ipynb #6189fb60
 USER_ERRORS = (ValueError, KeyError, FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError,
                PermissionError, UnreadableImageError,
-               FloatingPointError)  # bad arguments or bad data, and train's stop on a NaN loss: one line, exit 2
+               FloatingPointError, RunFolderError)  # bad arguments or bad data, train's stop on a NaN loss, a busy or full run folder: one line, exit 2
 
 def _debug_flag(debug:store_true=False, # show the traceback of an error (as does RISCM_DEBUG=1)
                ):
@@ -80,13 +81,15 @@ def riscm_train(data:str, # RISC(M) folder: captions.csv + resized/
                 out:str, # run folder
                 preset:str='paper-r8', # preset name (paper-r8, paper-r16, demo), a .json/.yaml file or a run folder
                 model:str=None, # base checkpoint (hub id or folder), overriding the preset's
-                resume:store_true=False, # continue from the last checkpoint in `out`
+                resume:store_true=False, # continue the run in `out` from its last complete checkpoint (after a disconnect or a kill)
                 set:Param("overrides, e.g. --set lr=1e-4 epochs=1", str, nargs='*')=None,
                ):
     "Fine-tune a preset with Q-LoRA on the paper split's training images."
     kw = parse_overrides(set)
     if model: kw['model'] = model
     preset = Preset.load(preset, **kw)
+    check_drive(out, data); check_not_busy(out)  # answered before the slow imports; `train` checks again, under its lock
+    if not Path(data).exists(): raise FileNotFoundError(f"data folder not found: {data} (a RISC(M) folder holds captions.csv and resized/)")
     from riscm_paper.train import train  # imported on use (see above)
     train(preset, data, out, resume=resume)
 
@@ -100,20 +103,26 @@ def riscm_eval(run:str, # run folder (with adapter/); for the zero-shot base, a 
                limit:int=None, # caption a seeded sample of N images, stratified by source
                model:str=None, # base checkpoint, overriding the run's preset; with a new folder: the zero-shot model
                preset:str='paper-r8', # a new zero-shot folder's settings (prompt, split, decoding)
+               metrics:str='all', # "all": the COCO suite (needs Java) and the paper's BLEU-4 and METEOR; "paper": those two only (no Java)
               ):
-    "Caption a split with a run's model (or a base model, zero-shot) and score it with both metric families."
+    "Caption a split with a run's model (or a base model, zero-shot) and score it: both metric families, or the paper's with --metrics paper."
     from riscm_paper.config import Preset  # imported on use (see above)
     from riscm_paper.evaluation import evaluate_run
     from riscm_paper.pipeline import baseline_run
-    if not (Path(run)/'preset.json').exists() and model: baseline_run(run, Preset.load(preset, model=model))
-    m = evaluate_run(run, data, split=split, decode=decode, limit=limit, model=model)
+    from riscm_paper.runfolder import check_drive, check_model
+    from riscm_paper.scoring import check_scorers
+    if not (Path(run)/'preset.json').exists() and model:  # a new zero-shot folder: written only once its inputs pass
+        check_drive(run, data); check_model(model); check_scorers(metrics)
+        if not Path(data).exists(): raise FileNotFoundError(f"data folder not found: {data}")
+        baseline_run(run, Preset.load(preset, model=model))
+    m = evaluate_run(run, data, split=split, decode=decode, limit=limit, model=model, metrics=metrics)
     if m is not None: print(json.dumps(m['metrics'], indent=2))  # under torchrun only the main process scores
 
 # %% ../nbs/09_cli.ipynb #2519e167
 @call_parse
 @user_errors
 def riscm_figures(manifest:str=None, # manifest.json written by riscm_reproduce; or give the run folders below
-                  out:str='figures', # folder for the figures, tables and audit
+                  out:str='figures', # folder for the figures, tables, audit and gallery (in Colab put it on Drive: /content is lost at a disconnect)
                   base:str=None, # the zero-shot run folder (riscm_eval with --model)
                   r8:str=None, # the r=8 run folder
                   r16:str=None, # the r=16 run folder
@@ -121,40 +130,50 @@ def riscm_figures(manifest:str=None, # manifest.json written by riscm_reproduce;
                   model:str=None, # the base model (for Fig. 1's tokenizer); default: the r=8 run's
                   decode:str='nucleus', # the evaluation to draw
                   preset:str='paper', # 'paper' or 'demo': the provenance label
+                  no_gallery:store_true=False, # skip gallery.html (its per-image scores need Java; a paper run's has 8,904 thumbnails)
                  ):
-    "Draw every table and figure of the paper from a reproduce manifest, or from run folders, and audit the paper's claims."
+    "Draw every table and figure of the paper from a reproduce manifest, or from run folders, audit the paper's claims, and write the gallery."
     from riscm_paper.audit import make_audit  # imported on use (see above)
     from riscm_paper.config import Preset
-    from riscm_paper.figures import make_figures, write_manifest
+    from riscm_paper.figures import RUN_NAMES, load_manifest, make_figures, write_manifest
+    from riscm_paper.runfolder import check_drive
+    from riscm_paper.use import write_gallery
+    check_drive(out)
     if manifest is None:
         if None in (base, r8, r16, data): raise ValueError("give a manifest, or --base, --r8, --r16 and --data")
         Path(out).mkdir(parents=True, exist_ok=True)
         manifest = write_manifest(Path(out).resolve(), preset, Path(data).resolve(), model or Preset.load(r8).base_model(r8),
                                   {k: Path(v).resolve() for k, v in dict(base=base, r8=r8, r16=r16).items()}, decode=decode)
-    print('\n'.join(map(str, make_figures(manifest, out) + make_audit(manifest, out))))
+    written = make_figures(manifest, out) + make_audit(manifest, out)
+    if not no_gallery:
+        m = load_manifest(manifest)
+        written.append(write_gallery({RUN_NAMES[k]: v for k, v in m['runs'].items()}, m['data'], Path(out)/'gallery.html', decode=m['decode']))
+    print('\n'.join(map(str, written)))
 
 # %% ../nbs/09_cli.ipynb #644ca3a4
 @call_parse
 @user_errors
 def riscm_reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "paper" (RISC(M), PaliGemma-3B)
-                    out:str=None, # folder for data, runs and manifest; default runs/<preset>
+                    out:str=None, # folder for data, runs and manifest; default runs/<preset> (in Colab put it on Drive)
                     data:str=None, # RISC(M) folder (paper only)
                     model:str=None, # base checkpoint, hub id or folder (paper only)
-                    figures:str='figures', # folder for the tables, figures and audit
+                    figures:str='figures', # folder for the tables, figures, audit and gallery (in Colab put it on Drive)
                     decode:str=None, # evaluation decoding: nucleus (paper), greedy or beam
-                    limit:int=None, # evaluate only the first N test images
+                    limit:int=None, # evaluate a seeded sample of N test images, stratified by source (default: all)
                     decodes:Param("study: also evaluate these decodings, e.g. --decodes greedy beam", str, nargs='*')=None,
                     seeds:Param("study: one run per training seed for each rank, e.g. --seeds 0 1 2", int, nargs='*')=None,
                     studies:store_true=False, # write the significance, breakdown and decoding tables
                     targets_study:store_true=False, # study: also train r=8 with LoRA on the text tower and projector only
-                    fast_study:store_true=False, # study: also train r=8's fast twin and set it beside r=8 (always on for the demo)
+                    fast_study:store_true=False, # study: also train r=8's fast twin and set it beside r=8 (always on for the demo; can be added to a finished --out)
+                    metrics:str='all', # "all": the COCO suite (needs Java) and the paper's BLEU-4 and METEOR; "paper": those two only (no Java, no gallery or studies)
                     set:Param("Preset overrides for both ranks, e.g. --set max_steps=100", str, nargs='*')=None,
                    ):
     "Regenerate every table and figure of the paper: on the embedded demo, or on RISC(M) with PaliGemma-3B."
     overrides = parse_overrides(set)
+    check_drive(out or f'runs/{preset}', figures, data); check_not_busy(out or f'runs/{preset}')  # before the slow imports; reproduce checks again
     from riscm_paper.pipeline import reproduce  # imported on use (see above)
     reproduce(preset, out, data=data, model=model, figures=figures, decode=decode, limit=limit, decodes=decodes,
-              seeds=seeds, studies=studies, targets_study=targets_study, fast_study=fast_study or None, **overrides)
+              seeds=seeds, studies=studies, targets_study=targets_study, fast_study=fast_study or None, metrics=metrics, **overrides)
 
 # %% ../nbs/09_cli.ipynb #24df14fc
 @call_parse

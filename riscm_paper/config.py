@@ -9,8 +9,9 @@ from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['POSITIVE', 'LITERAL', 'VAL', 'PRESETS', 'COLAB_PATHS', 'LIBRARIES', 'Preset', 'parse_overrides', 'plan',
-           'fast_variant', 'user_paths', 'env_info', 'differing']
+__all__ = ['POSITIVE', 'DRIVE_SAVE_MINUTES', 'LITERAL', 'VAL', 'PRESETS', 'GPU_GIB_FIXED', 'GPU_GIB_PER_SAMPLE', 'COLAB_PATHS',
+           'LIBRARIES', 'Preset', 'parse_overrides', 'plan', 'fast_variant', 'step_gib', 'fit_micro_batch',
+           'user_paths', 'env_info', 'differing']
 
 # %% ../nbs/00_config.ipynb #517aeced
 import torch, yaml
@@ -22,6 +23,7 @@ from .data import load_riscm, split_riscm
 # %% ../nbs/00_config.ipynb #bbd5c988
 POSITIVE = ('epochs', 'batch_size', 'grad_accum', 'lr', 'save_steps', 'logging_steps', 'save_total_limit', 'eval_steps',
             'max_new_tokens', 'num_beams')  # Preset fields that must be > 0
+DRIVE_SAVE_MINUTES = 15  # save_minutes=None on Google Drive: a lost session costs at most this much training
 
 @dataclass
 class Preset:
@@ -38,6 +40,7 @@ class Preset:
     max_steps:int=-1 # optimiser steps; -1 means derive from `epochs`
     batch_size:int=8 # per-device micro-batch (the paper: 2, with grad_accum 4)
     grad_accum:int=1 # gradient accumulation steps (effective batch = batch_size * grad_accum: the paper's 8)
+    fit_batch:bool=False # on a GPU, lower the micro-batch (raising grad_accum: the same effective batch) until its estimated peak fits the free memory
     lr:float=2e-5 # peak learning rate
     lr_scheduler:str='linear' # HF scheduler name
     warmup_steps:int=2 # linear warm-up steps
@@ -56,6 +59,7 @@ class Preset:
     workers:int=4 # DataLoader processes that decode the images and collate batches (0: in the training process)
     save_steps:int=100 # checkpoint every N optimiser steps
     save_total_limit:int=1 # checkpoints kept
+    save_minutes:float|None=None # checkpoint by time instead: at the first logging step once this many minutes have passed (0: every save_steps); None: 15 on Google Drive, else 0
     logging_steps:int=10 # log the training loss every N optimiser steps (Fig. 2)
     report_to:str='tensorboard' # HF logging integration
     seed:int=42 # seed for initialisation, caption sampling and data order
@@ -76,6 +80,7 @@ class Preset:
             if not getattr(self, k) > 0: raise ValueError(f"Preset field {k}={getattr(self, k)!r} must be positive")
         if self.max_steps == 0 or self.max_steps < -1:
             raise ValueError(f"Preset field max_steps={self.max_steps} must be positive, or -1 to derive it from epochs")
+        if self.save_minutes is not None and self.save_minutes < 0: raise ValueError(f"Preset field save_minutes={self.save_minutes} must be 0 or more")
         if self.workers < 0: raise ValueError(f"Preset field workers={self.workers} must be 0 or more")
         if self.pad_to < 0: raise ValueError(f"Preset field pad_to={self.pad_to} must be 0 (no padding beyond the longest row) or more")
         if self.cuda_graphs and not (self.compile and self.pad_to):
@@ -204,17 +209,37 @@ def plan(preset:Preset, # the run's preset
 def fast_variant(preset:Preset, # the recipe to speed up
                  factor:int=8, # how many times larger the micro-batch, and so the effective batch
                 )->Preset:
-    "`preset`'s fast twin: `factor` × the batch and √`factor` × the lr over the same images, a bf16 base, compiled layers."
+    "`preset`'s fast twin: `factor` × the batch and √`factor` × the lr over the same images, a bf16 base, compiled layers, sized to the card."
     if factor < 1: raise ValueError(f"factor={factor} must be 1 or more")
     return preset.replace(name=f'{preset.name}-fast', batch_size=preset.batch_size*factor, lr=preset.lr*math.sqrt(factor),
                           max_steps=preset.max_steps if preset.max_steps == -1 else math.ceil(preset.max_steps/factor),
                           logging_steps=math.gcd(preset.save_steps, max(preset.logging_steps // factor, 1)),
-                          quant='bf16' if preset.quant == 'nf4' else preset.quant, dequant_cache=False,
+                          quant='bf16' if preset.quant == 'nf4' else preset.quant, dequant_cache=False, fit_batch=True,
                           compile=preset.bf16, cuda_graphs=False, pad_to=0)  # compiled where the recipe is a GPU one (bf16), not the demo's fp32 CPU one;
                                                                             # at batch 64 the GPU already keeps busy without graphs
 
 # %% ../nbs/00_config.ipynb #5dc56847
 PRESETS['fast'] = fast_variant(PRESETS['paper-r8']).replace(name='fast')
+
+# %% ../nbs/00_config.ipynb #6dd92952
+GPU_GIB_FIXED = 7.7  # GiB a full-size PaliGemma-3B training step holds before its first sample (H200 measurements)
+GPU_GIB_PER_SAMPLE = {('nf4', False): 1.67, ('nf4', True): 2.36, ('bf16', False): 1.11, ('bf16', True): 0.80}  # (quant, compile) -> GiB per image
+
+def step_gib(preset:Preset, # a training preset
+             micro:int, # micro-batch
+            )->float:
+    "Estimated peak GPU memory (GiB) of a full-size training step of `preset` at micro-batch `micro`."
+    return GPU_GIB_FIXED + micro * GPU_GIB_PER_SAMPLE.get((preset.quant, preset.compile), 2 * GPU_GIB_PER_SAMPLE[('bf16', False)])
+
+def fit_micro_batch(preset:Preset, # the run's preset
+                    free_gib:float|None, # free GPU memory in GiB; None: no GPU (nothing changes)
+                    headroom:float=0.9, # share of the free memory the estimate may fill
+                   )->Preset:
+    "With `fit_batch`, the largest micro-batch dividing `batch_size` that fits `free_gib`, `grad_accum` raised to keep the effective batch."
+    if not preset.fit_batch or free_gib is None: return preset
+    fits = [d for d in range(preset.batch_size, 0, -1) if preset.batch_size % d == 0 and step_gib(preset, d) <= headroom * free_gib]
+    d = fits[0] if fits else 1
+    return preset.replace(batch_size=d, grad_accum=preset.grad_accum * preset.batch_size // d)
 
 # %% ../nbs/00_config.ipynb #7e2f9ea7
 @patch

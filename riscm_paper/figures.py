@@ -13,7 +13,7 @@ __all__ = ['PRESET_NOTES', 'RUN_NAMES', 'MANIFEST_KEYS', 'LOG_COLS', 'PAPER_NAME
            'load_paper_values', 'paper_value', 'write_manifest', 'load_manifest', 'stand_in_reproduce', 'run_path',
            'read_json', 'load_run', 'log_history', 'train_runtime', 'save_figure', 'save_table',
            'train_caption_lengths', 'caption_length_figure', 'eval_history', 'loss_figure', 'table1', 'table2',
-           'run_metric', 'table3', 'table3_coco', 'examples_table', 'examples_figure', 'paper_pairs',
+           'run_metric', 'family_note', 'table3', 'table3_coco', 'examples_table', 'examples_figure', 'paper_pairs',
            'first_predictions', 'examples_beside_paper', 'load_runs', 'make_figures']
 
 # %% ../nbs/04_figures.ipynb #b95d70f2
@@ -29,6 +29,7 @@ from .data import caption_length_stats, caption_lengths, split_table
 from .demo import make_demo_riscm
 from .evaluation import COCO_METRICS, METRICS, PAPER_METRICS, write_eval
 from .model import load_processor, lora_param_table
+from .scoring import family_of
 
 # %% ../nbs/04_figures.ipynb #37458076
 PRESET_NOTES = {'demo': "demo: tiny random PaliGemma on synthetic data — not the paper's numbers",
@@ -297,9 +298,16 @@ def run_metric(m:dict, # a parsed metrics.json
             key:str, # metric name
             run:str, # run key (for messages)
            ) -> float:
-    "One score of a run's metrics.json, failing with the run and the key when it is absent."
+    "One score of a run's metrics.json; None for a COCO metric of a run scored with --metrics paper; else a KeyError naming the run and key."
+    if key in COCO_METRICS and family_of(m) == 'paper': return None  # not computed, and the caption says so (`family_note`)
     try: return m['metrics'][key]
     except KeyError: raise KeyError(f"run {run!r}: metrics.json has no metrics.{key}") from None
+
+def family_note(metrics:dict, # run key -> parsed metrics.json
+               ) -> str:
+    "'' when every run holds both metric families, else a caption clause naming the runs scored with the paper's alone."
+    only = [RUN_NAMES.get(k, k) for k, m in metrics.items() if family_of(m) == 'paper']
+    return f"; the COCO suite was not computed for {', '.join(only)} (scored with --metrics paper, which needs no Java)" if only else ''
 
 FAMILIES = {'paper': 'HF-evaluate', 'coco': 'COCO pycocoevalcap'}  # metric family -> its name in column headers
 
@@ -437,8 +445,8 @@ def make_figures(manifest:str|Path|dict, # reproduce manifest.json (or its conte
     written += save_table(table1(splits, pv), out, 'table1_splits', 'Table I: images and captions per split', label)
     written += save_table(table2(pv), out, 'table2_adapter', 'Table II: LoRA trainable parameters of PaliGemma-3B', label)
     written += save_table(table3(mets, pv), out, 'table3_quality', f"Table III: caption quality on {m['split']} "
-                          f"({m['decode']} decoding), the paper's metrics", label)
-    written += save_table(table3_coco(mets), out, 'table3_coco', f"Table III (COCO suite) on {m['split']}", label)
+                          f"({m['decode']} decoding), the paper's metrics{family_note(mets)}", label)
+    written += save_table(table3_coco(mets), out, 'table3_coco', f"Table III (COCO suite) on {m['split']}{family_note(mets)}", label)
     for k, num in EXAMPLE_TABLES.items():
         written += save_table(examples_beside_paper(pv, k, runs[k]['eval_dir']), out, f'table{num.lower()}_examples_{k}',
                               f"Table {num}: {RUN_NAMES[k]}, the paper's five P/R pairs beside ours (the first five test images "

@@ -9,8 +9,8 @@ from functools import partial
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['train_stage', 'eval_stage', 'record_settings', 'demo_inputs', 'paper_inputs', 'rank_presets', 'baseline_run',
-           'speed_row', 'fast_table', 'reproduce']
+__all__ = ['ADDED_STUDIES', 'train_stage', 'eval_stage', 'record_settings', 'demo_inputs', 'paper_inputs', 'rank_presets',
+           'baseline_run', 'speed_row', 'fast_table', 'reproduce_inputs', 'study_presets', 'reproduce']
 
 # %% ../nbs/08_pipeline.ipynb #76b89b43
 import pandas as pd
@@ -20,11 +20,13 @@ from .audit import make_audit
 from .config import PRESETS, Preset, differing, env_info, fast_variant
 from .demo import make_demo_riscm
 from .evaluation import evaluate_run
+from .runfolder import check_drive, check_model, check_space, hold_folder
+from .scoring import check_scorers, family_of
 from .figures import RUN_NAMES, make_figures, preset_label, write_manifest
 from .figures import save_figure, save_table, train_runtime
 from .studies import COMPARISONS, STAT_NAMES, eval_dir, loss_spread, loss_spread_figure, no_gain_claim, write_studies
 from .model import make_tiny_checkpoint
-from .train import last_checkpoint, train
+from .train import checkpoint_plan, last_checkpoint, train, train_bytes
 from .use import write_gallery
 
 # %% ../nbs/08_pipeline.ipynb #00c99eae
@@ -40,22 +42,27 @@ def train_stage(preset:Preset, # the rank's preset
 def eval_stage(run:Path, # a run folder (or the baseline's)
                data:Path, # RISC(M) folder
                decode:str, # decoding strategy
-               limit:int|None, # evaluate only the first N test images
+               limit:int|None, # evaluate a seeded sample of N test images, stratified by source (None: all)
                seed:int=0, # generation seed (nucleus sampling)
+               metrics:str='all', # metric family: 'all' or 'paper' (`03a_scoring`)
               )->dict:
-    "Evaluate `run` on the test split unless its metrics exist."
-    metrics = run/'eval'/f'test-{decode}'/'metrics.json'
-    if metrics.exists(): return json.loads(metrics.read_text())
-    return evaluate_run(run, data, split='test', decode=decode, limit=limit, seed=seed)
+    "Evaluate `run` on the test split unless its metrics exist in that family (or in both); a rescore reuses the captions."
+    f = run/'eval'/f'test-{decode}'/'metrics.json'
+    if f.exists() and (metrics == 'paper' or family_of(json.loads(f.read_text())) == 'all'): return json.loads(f.read_text())
+    return evaluate_run(run, data, split='test', decode=decode, limit=limit, seed=seed, metrics=metrics)
 
 # %% ../nbs/08_pipeline.ipynb #712751a3
+ADDED_STUDIES = ('fast_study', 'targets_study')  # what a finished folder may gain: each adds a run and changes none of the others
+
 def record_settings(out:Path, # reproduce folder
                     settings:dict, # what this call would produce
                    )->dict:
-    "Record `settings` in `out/reproduce.json`, refusing a folder made with other settings (its artefacts would be reused)."
+    "Record `settings` in `out/reproduce.json`, refusing a folder made with other settings (its artefacts would be reused), but for a study added."
     f = out/'reproduce.json'
     if f.exists() and (diff := differing(json.loads(f.read_text()), settings)):
-        raise ValueError(f"{out} was made with other settings (theirs, yours): {diff}; choose another --out or remove it")
+        if any(k not in ADDED_STUDIES or old or not new for k, (old, new) in diff.items()):
+            raise ValueError(f"{out} was made with other settings (theirs, yours): {diff}; choose another --out or remove it")
+        print(f"{out}: adding {', '.join(diff)}; the runs already there are kept as they are")
     f.write_text(json.dumps(settings, indent=2))
     return settings
 
@@ -107,14 +114,14 @@ def baseline_run(folder:str|Path, # the baseline's run folder (reproduce: out/ba
 def speed_row(run:Path, # a trained and evaluated run folder
               decode:str='nucleus', # the test evaluation to read
              )->dict:
-    "A run's recipe, test BLEU-4, METEOR and CIDEr, and its training seconds and samples/s."
+    "A run's recipe (the micro-batch it trained with), test BLEU-4, METEOR and (when computed) CIDEr, and its training seconds and samples/s."
     p, state = Preset.load(run), json.loads((run/'trainer_state.json').read_text())
     m = json.loads((eval_dir(run, 'test', decode)/'metrics.json').read_text())['metrics']
     summary = json.loads((run/'train_summary.json').read_text())
     sps = next((h['train_samples_per_second'] for h in reversed(state['log_history']) if 'train_samples_per_second' in h), None)
-    return {'preset': p.name, 'micro × accum': f'{p.batch_size} × {p.grad_accum}', 'lr': p.lr, 'steps': summary['global_step'],
-            'images seen': summary['plan']['samples_seen'], **{STAT_NAMES[k]: m[k] for k in ('paper_bleu_4', 'paper_meteor', 'cider')},
-            'training s': train_runtime(state), 'samples/s': sps}
+    return {'preset': p.name, 'micro × accum': f"{summary.get('micro_batch', p.batch_size)} × {summary.get('grad_accum', p.grad_accum)}", 'lr': p.lr,
+            'steps': summary['global_step'], 'images seen': summary['plan']['samples_seen'],
+            **{STAT_NAMES[k]: m[k] for k in ('paper_bleu_4', 'paper_meteor', 'cider') if k in m}, 'training s': train_runtime(state), 'samples/s': sps}
 
 # %% ../nbs/08_pipeline.ipynb #38032dd7
 def fast_table(runs:dict, # row name -> run folder: the recipe first, its fast twin second
@@ -122,76 +129,109 @@ def fast_table(runs:dict, # row name -> run folder: the recipe first, its fast t
                label:str, # provenance label (`preset_label`)
                decode:str='nucleus', # the test evaluation to read
               )->list[Path]:
-    "Write the fast twin beside its recipe as fast_vs_paper.md, .tex and .json: scores, training time, the differences."
+    "Write the fast twin beside its recipe as fast_vs_paper.md, .tex and .json: scores, training time, the differences (CIDEr, else the paper's BLEU-4)."
     rows = {k: speed_row(Path(v), decode) for k, v in runs.items()}
     (a, ra), (b, rb) = rows.items()
-    cider, speed = rb['CIDEr (COCO)'] - ra['CIDEr (COCO)'], rb['samples/s'] / ra['samples/s']
-    verdict = dict(cider_diff=cider, no_worse=cider >= 0, speedup=speed, time_ratio=rb['training s'] / ra['training s'])
-    caption = (f"{b} beside {a} (test, {decode}): CIDEr {cider:+.4f} ({'no worse' if cider >= 0 else 'worse'}), "
+    key = 'CIDEr (COCO)' if 'CIDEr (COCO)' in ra and 'CIDEr (COCO)' in rb else 'BLEU-4 (paper)'  # --metrics paper: no CIDEr
+    diff, speed = rb[key] - ra[key], rb['samples/s'] / ra['samples/s']
+    verdict = {'cider_diff' if key.startswith('CIDEr') else 'paper_bleu_4_diff': diff, 'no_worse': diff >= 0, 'speedup': speed,
+               'time_ratio': rb['training s'] / ra['training s']}
+    caption = (f"{b} beside {a} (test, {decode}): {key.split(' (')[0]} {diff:+.4f} ({'no worse' if diff >= 0 else 'worse'}), "
                f"{speed:.2f}× the samples/s, {verdict['time_ratio']:.2f}× the training time")
     written = save_table(pd.DataFrame(rows).T.rename_axis('run'), out_dir, 'fast_vs_paper', caption, label)
     (out := Path(out_dir)/'fast_vs_paper.json').write_text(json.dumps(dict(label=label, decode=decode, rows=rows, **verdict), indent=1))
     return written + [out]
 
 # %% ../nbs/08_pipeline.ipynb #9cfa4127
+def reproduce_inputs(preset:str, out:str|Path|None, data:str|Path|None, model:str|None, figures:str|Path, metrics:str)->tuple:
+    "Check what `reproduce` needs before anything is written: the preset, Drive, the data and its split (paper), the base model, the scorers; returns (out, data, model)."
+    if preset not in ('demo', 'paper'): raise ValueError(f"unknown preset {preset!r}; choose 'demo' or 'paper'")
+    if preset == 'demo' and (data is not None or model is not None):
+        raise ValueError("--preset demo writes its own data and model; leave --data and --model out")
+    out = Path(out or f'runs/{preset}').resolve()
+    check_drive(out, figures, data)
+    if preset == 'demo': data, model = out/'data', out/'tiny-paligemma'
+    else:
+        data, model = paper_inputs(data, model)
+        PRESETS['paper-r8'].splits(data)  # captions.csv and the split, read as training will
+        check_model(str(model))
+    check_scorers(metrics)  # a missing Java fails now, not at the first evaluation
+    return out, data, model
+
+def study_presets(first:Preset, # the r=8 preset
+                  targets_study:bool, # also r=8 on the text tower and projector
+                  fast_study:bool, # also r=8's fast twin
+                 )->dict:
+    "The studies' extra runs: folder -> (preset, name in the tables)."
+    return {**({'r8-textproj': (first.replace(name=f'{first.name}-textproj', targets='text+projector'), 'r=8 text+projector')} if targets_study else {}),
+            **({'r8-fast': (fast_variant(first), 'r=8 fast')} if fast_study else {})}
+
 def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "paper" (RISC(M), PaliGemma-3B, GPU)
               out:str|Path|None=None, # folder for data, runs and manifest; default runs/<preset>
               data:str|Path|None=None, # RISC(M) folder (paper); the demo writes its own
               model:str|None=None, # base checkpoint (paper); default google/paligemma-3b-mix-224
-              figures:str|Path='figures', # folder for the tables, figures and audit
+              figures:str|Path='figures', # folder for the tables, figures, audit and gallery
               decode:str|None=None, # evaluation decoding; default: the preset's (nucleus, as the paper)
-              limit:int|None=None, # evaluate only the first N test images
+              limit:int|None=None, # evaluate a seeded sample of N test images, stratified by source (None: all)
               n_images:int=400, # demo: synthetic images to write
               decodes:list|None=None, # study: also evaluate these decodings (nucleus, greedy, beam)
               seeds:list|None=None, # study: train and evaluate each rank once per seed (training and generation seed)
               studies:bool=False, # write the studies (significance, breakdowns, decodings) even with one seed and decoding
               targets_study:bool=False, # study: also train r=8 with LoRA on the text tower and projector only (future work 4)
               fast_study:bool|None=None, # study: also train r=8's fast twin (`fast_variant`) and set it beside r=8; None: on for the demo
+              metrics:str='all', # 'all': the COCO suite (needs Java) and the paper's two; 'paper': the paper's BLEU-4 and METEOR only
               **overrides, # Preset fields applied to all ranks (e.g. max_steps=100)
              )->dict:
     "Run the paper end to end (data, baseline, r=8, r=16, evaluation, figures, audit, gallery, studies); returns the manifest."
-    if preset not in ('demo', 'paper'): raise ValueError(f"unknown preset {preset!r}; choose 'demo' or 'paper'")
-    if preset == 'demo' and (data is not None or model is not None):
-        raise ValueError("--preset demo writes its own data and model; leave --data and --model out")
-    out = Path(out or f'runs/{preset}').resolve(); out.mkdir(parents=True, exist_ok=True)
+    out, data, model = reproduce_inputs(preset, out, data, model, figures, metrics)  # nothing is written before they pass
+    fast_study = preset == 'demo' if fast_study is None else fast_study
+    presets = rank_presets(preset, model, overrides, seeds)
+    first = next(iter(presets.values()))
+    extras = study_presets(first, targets_study, fast_study)
+    presets |= {k: p for k, (p, _) in extras.items()}
+    need = 2**28 + (0 if preset == 'demo' else sum(train_bytes(p, checkpoint_plan(p, out/k)['keep']) for k, p in presets.items()))
+    check_space(out, need, f'reproduce --preset {preset}')
+    with hold_folder(out, command=f'reproduce --preset {preset}', children=True):  # one process per reproduce folder
+        return _run_stages(preset, out, data, model, figures, decode, limit, n_images, decodes, seeds, studies, targets_study,
+                           fast_study, metrics, overrides, presets, {k: n for k, (_, n) in extras.items()})
+
+def _run_stages(preset, out, data, model, figures, decode, limit, n_images, decodes, seeds, studies, targets_study, fast_study,
+                metrics, overrides, presets, studied)->dict:
+    "`reproduce`'s work, in the folder it holds: the stages, then figures, audit, studies and gallery."
     start = time.time()
-    data, model = (out/'data', out/'tiny-paligemma') if preset == 'demo' else paper_inputs(data, model)
     settings = dict(preset=preset, data=str(data), model=str(model), decode=decode, limit=limit,
                     n_images=n_images if preset == 'demo' else None, overrides=overrides)
-    fast_study = preset == 'demo' if fast_study is None else fast_study
     if decodes or seeds or targets_study: settings |= dict(decodes=decodes, seeds=seeds, targets_study=targets_study)  # only when used: older folders stay valid
     if fast_study: settings |= dict(fast_study=True)
     record_settings(out, settings)
-    presets = rank_presets(preset, model, overrides, seeds)
     first = next(iter(presets.values()))
-    studied = {}  # the studies' extra runs: folder -> name
-    if targets_study: presets['r8-textproj'], studied['r8-textproj'] = first.replace(name=f'{first.name}-textproj', targets='text+projector'), 'r=8 text+projector'
-    if fast_study: presets['r8-fast'], studied['r8-fast'] = fast_variant(first), 'r=8 fast'
     if preset == 'demo': demo_inputs(first, data, model, n_images)
     decode = decode or first.decode
     runs = {'base': baseline_run(out/'base', first), **{k: out/k for k in presets}}
-    stages = [(f'PG-Base (zero-shot), {d}', partial(eval_stage, runs['base'], data, d, limit)) for d in dict.fromkeys([decode, *(decodes or [])])]
+    stages = [(f'PG-Base (zero-shot), {d}', partial(eval_stage, runs['base'], data, d, limit, metrics=metrics)) for d in dict.fromkeys([decode, *(decodes or [])])]
     for k, p in presets.items():
         stages.append((f'train {k}', partial(train_stage, p, data, runs[k])))
-        stages += [(f'evaluate {k}, {d}', partial(eval_stage, runs[k], data, d, limit, seed=p.seed if seeds else 0))
+        stages += [(f'evaluate {k}, {d}', partial(eval_stage, runs[k], data, d, limit, seed=p.seed if seeds else 0, metrics=metrics))
                    for d in dict.fromkeys([decode, *(decodes or [])])]
     for name, stage in tqdm(stages, desc='reproduce'):
         print(f'--- {name}'); stage()
     main_runs = {'base': runs['base'], 'r8': runs[next(k for k in presets if k.startswith('r8') and k not in studied)], 'r16': runs[next(k for k in presets if k.startswith('r16'))]}
     manifest = write_manifest(out, preset, data, model, main_runs, split='test', decode=decode)
     make_figures(manifest, figures)
-    extra = []
-    if studies or decodes or seeds or studied:
+    extra, coco = [], metrics == 'all'
+    if (studies or decodes or seeds or studied) and not coco: print('--- studies skipped: their per-image CIDEr needs the COCO scorers (Java); --metrics paper')
+    if coco and (studies or decodes or seeds or studied):
         by_rank = {RUN_NAMES[r]: [runs[k] for k in presets if k.split('-')[0] == r and k not in studied] for r in ('r8', 'r16')}
         write_studies({'PG-Base': runs['base'], **by_rank, **{n: runs[k] for k, n in studied.items()}}, data, figures, decode=decode,
                       label=preset_label(preset), comparisons=COMPARISONS + tuple(('r=8', n) for n in studied.values()))
-        if fast_study: fast_table({'r=8': main_runs['r8'], 'r=8 fast': runs['r8-fast']}, figures, preset_label(preset), decode)
         extra = [{**no_gain_claim(Path(figures)/'significance.json', real=preset == 'paper'), 'keys': ['results.r16_no_gain']}]
         if seeds:
             spreads = {name: loss_spread([json.loads((d/'trainer_state.json').read_text()) for d in ds]) for name, ds in by_rank.items()}
             save_figure(loss_spread_figure(spreads), figures, 'fig2_training_loss_seeds', preset_label(preset))
+    if fast_study: fast_table({'r=8': main_runs['r8'], 'r=8 fast': runs['r8-fast']}, figures, preset_label(preset), decode)
     make_audit(manifest, figures, extra=extra)
-    write_gallery({RUN_NAMES[k]: v for k, v in main_runs.items()}, data, Path(figures)/'gallery.html', decode=decode)
+    if coco: write_gallery({RUN_NAMES[k]: v for k, v in main_runs.items()}, data, Path(figures)/'gallery.html', decode=decode)
+    else: print('--- gallery skipped: its per-image BLEU-4 and CIDEr need the COCO scorers (Java); --metrics paper')
     (Path(figures)/'machine.json').write_text(json.dumps(env_info(), indent=2))  # what made these figures: CPU, threads, versions
     print(f'done in {time.time()-start:.0f} s: {manifest}, figures in {figures}/')
     return json.loads(manifest.read_text())

@@ -4,22 +4,25 @@
 
 # %% ../nbs/02_train.ipynb #cb0ba8ac
 from __future__ import annotations
-import json, os, shutil, warnings
+import json, os, shutil, time, warnings
 from dataclasses import asdict
 from pathlib import Path
 
 import bitsandbytes as bnb, datasets, numpy as np, torch
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, TrainerCallback
 
-from .config import Preset, differing, env_info, plan
+from .config import DRIVE_SAVE_MINUTES, Preset, differing, env_info, fit_micro_batch, plan
 from .data import ids_sha256, to_hf_dataset
+from .runfolder import check_drive, check_model, check_space, hold_folder, on_drive
 from .model import (CaptionCollator, add_lora, caption_loss, compile_layers, dequantize_4bit_cache, load_model, load_processor,
                                make_tiny_checkpoint)
 
 # %% auto #0
-__all__ = ['CHECKPOINT_MARK', 'training_args', 'EpochCaptions', 'FollowEpoch', 'MarkComplete', 'checkpoint_step',
-           'checkpoint_problem', 'last_checkpoint', 'set_aside_incomplete', 'flat_parameters', 'copy_flat_grads',
-           'flat_optimizer', 'first_nonfinite', 'RiscmTrainer', 'train']
+__all__ = ['CHECKPOINT_MARK', 'CHECKPOINT_BYTES_PER_RANK', 'training_args', 'EpochCaptions', 'FollowEpoch', 'MarkComplete',
+           'checkpoint_step', 'checkpoint_problem', 'last_checkpoint', 'set_aside_incomplete', 'flat_parameters',
+           'copy_flat_grads', 'flat_optimizer', 'checkpoint_plan', 'SaveByTime', 'empty_and_remove',
+           'prune_checkpoints', 'KeepCheckpoints', 'first_nonfinite', 'RiscmTrainer', 'train_bytes', 'check_train',
+           'check_started', 'gpu_free_gib', 'train']
 
 # %% ../nbs/02_train.ipynb #001f8f35
 def training_args(preset:Preset, # the run's preset
@@ -35,7 +38,7 @@ def training_args(preset:Preset, # the run's preset
         learning_rate=preset.lr, lr_scheduler_type=preset.lr_scheduler, warmup_steps=preset.warmup_steps,
         optim=preset.optim, adam_beta2=preset.adam_beta2, weight_decay=preset.weight_decay,
         max_grad_norm=preset.max_grad_norm, bf16=preset.bf16 and not cpu, activation_checkpointing=False,  # add_lora sets it up
-        save_strategy='steps', save_steps=preset.save_steps, save_total_limit=preset.save_total_limit,
+        save_strategy='steps', save_steps=preset.save_steps, save_total_limit=None,  # KeepCheckpoints rotates
         logging_strategy='steps', logging_steps=preset.logging_steps, report_to=[preset.report_to] if preset.report_to not in ('none', None, '') else [],
         seed=preset.seed, data_seed=preset.seed, remove_unused_columns=False, label_names=['labels'],
         logging_nan_inf_filter=False,  # its check waits for the GPU every micro-batch; RiscmTrainer stops on a non-finite loss instead
@@ -180,6 +183,53 @@ def flat_optimizer(model:torch.nn.Module, # the model whose trainable parameters
     opt.register_step_pre_hook(copy_flat_grads)
     return opt
 
+# %% ../nbs/02_train.ipynb #c3261aac
+def checkpoint_plan(preset:Preset, # the run's preset
+                    out_dir:str|Path, # the run folder
+                   )->dict:
+    "How `train` checkpoints into `out_dir`: `minutes` between saves (0: every save_steps), `keep` (checkpoints kept), `on_drive`."
+    drive = on_drive(out_dir)
+    minutes = (DRIVE_SAVE_MINUTES if drive else 0) if preset.save_minutes is None else preset.save_minutes
+    if preset.split_scheme == 'paper+val': minutes = 0  # the best checkpoint must be one that was saved at its evaluation
+    return dict(on_drive=drive, minutes=minutes, keep=max(preset.save_total_limit, 2) if minutes else preset.save_total_limit)
+
+class SaveByTime(TrainerCallback):
+    "Checkpoint at the first logging step once `minutes` have passed since the last save (and at the end), not every save_steps."
+    def __init__(self, minutes:float, # minutes of training a lost session may cost
+                 clock=time.monotonic, # seconds, for tests
+                ): self.seconds, self.clock, self.last = minutes * 60, clock, None
+    def on_train_begin(self, args, state, control, **kw): self.last = self.clock()
+    def on_save(self, args, state, control, **kw): self.last = self.clock()
+    def on_step_end(self, args, state, control, **kw):
+        "Overrule Trainer's step schedule (set just before, by its DefaultFlowCallback), except for the last step's save."
+        if state.global_step < state.max_steps:
+            control.should_save = state.global_step % state.logging_steps == 0 and self.clock() - self.last >= self.seconds
+
+# %% ../nbs/02_train.ipynb #e94e2820
+def empty_and_remove(folder:Path, # a folder to delete
+                    )->None:
+    "Truncate every file in `folder` to 0 bytes, then delete it: a Drive Trash keeps the names, not the bytes."
+    for f in folder.rglob('*'):
+        if f.is_file() and not f.is_symlink(): os.truncate(f, 0)
+    shutil.rmtree(folder)
+
+def prune_checkpoints(out_dir:str|Path, # run folder
+                      keep:int, # complete checkpoints to keep, the newest
+                      protect:str|Path|None=None, # a checkpoint never removed (the best one)
+                     )->list:
+    "Empty and remove the complete checkpoints older than the newest `keep` (never `protect`); returns those removed."
+    complete = [ck for ck in sorted(Path(out_dir).glob('checkpoint-*'), key=checkpoint_step) if checkpoint_problem(ck) is None]
+    old = [ck for ck in complete[:-keep] if protect is None or ck.resolve() != Path(protect).resolve()]
+    for ck in old: empty_and_remove(ck)
+    return old
+
+class KeepCheckpoints(TrainerCallback):
+    "After each complete save (after `MarkComplete`), keep the newest `keep` complete checkpoints and the best one."
+    def __init__(self, keep:int): self.keep = keep
+    def on_save(self, args, state, control, **kw):
+        "Prune older checkpoints (main process only)."
+        if state.is_world_process_zero: prune_checkpoints(args.output_dir, self.keep, state.best_model_checkpoint)
+
 # %% ../nbs/02_train.ipynb #2a463e08
 def first_nonfinite(loss:torch.Tensor, # a micro-batch's loss
                     step:int, # its optimiser step
@@ -234,6 +284,52 @@ class RiscmTrainer(Trainer):
                                  f"{self.args.output_dir}; the last complete checkpoint ({kept.name if kept else 'none'}) is kept. "
                                  "Lower the learning rate or check the data, then resume")
 
+# %% ../nbs/02_train.ipynb #fb36b3b9
+CHECKPOINT_BYTES_PER_RANK = 70e6 / 8  # a full-size checkpoint: about 70 MB at r=8 (adapter + 8-bit AdamW state), 140 MB at r=16
+
+def train_bytes(preset:Preset, # the run's preset
+                keep:int, # checkpoints kept
+               )->int:
+    "Disk a run writes at most: `keep` checkpoints, one in flight and the adapter (full-size estimate); 50 MB for a tiny base."
+    m = Path(preset.model)
+    small = preset.model == 'tiny' or (m.is_dir() and sum(f.stat().st_size for f in m.glob('*.safetensors')) < 2**30)
+    return 50 * 2**20 if small else int((keep + 2) * CHECKPOINT_BYTES_PER_RANK * preset.r)
+
+def check_train(preset:Preset, # the run's preset
+                data_root:Path, # RISC(M) folder
+                out_dir:Path, # run folder (need not exist)
+               )->tuple:
+    "Check `train`'s inputs, writing nothing: Drive, the data and its split, the step count, the base model, free space; returns (splits, plan, checkpoint plan)."
+    if preset.r == 0: raise ValueError(f"preset {preset.name!r} has r=0, the zero-shot baseline: there is nothing to train")
+    check_drive(out_dir, data_root)
+    if not data_root.exists(): raise FileNotFoundError(f"data folder not found: {data_root} (a RISC(M) folder holds captions.csv and resized/)")
+    splits = preset.splits(data_root)
+    steps = plan(preset, len(splits['train']))
+    if steps['total_steps'] < preset.logging_steps:
+        raise ValueError(f"{steps['total_steps']} optimiser steps would log no training loss (logging_steps={preset.logging_steps}): "
+                         "train for more steps or lower logging_steps")
+    check_model(preset.model)
+    saves = checkpoint_plan(preset, out_dir)
+    check_space(out_dir, train_bytes(preset, saves['keep']), f'training {preset.name}')
+    return splits, steps, saves
+
+def check_started(preset:Preset, # the run's preset
+                  out_dir:Path, # run folder
+                  resume:bool, # whether to continue a started run
+                 )->Path|None:
+    "The checkpoint to resume from; refuse a started folder without `resume`, and a resume with another preset."
+    ck = last_checkpoint(out_dir, warn=resume)
+    if not resume and (ck or (out_dir/'adapter').exists()):
+        raise FileExistsError(f"{out_dir} already holds a run ({(ck or out_dir/'adapter').name}); continue it with --resume "
+                              "(resume=True in Python), or choose another folder")
+    if resume and (out_dir/'preset.json').exists() and (diff := differing(asdict(Preset.load(out_dir)), asdict(preset))):
+        raise ValueError(f"{out_dir} was trained with another preset; differing fields (theirs, yours): {diff}")
+    return ck
+
+def gpu_free_gib()->float|None:
+    "Free memory (GiB) of this process's GPU (`$LOCAL_RANK`), or None without CUDA."
+    return torch.cuda.mem_get_info(int(os.environ.get('LOCAL_RANK', 0)))[0] / 2**30 if torch.cuda.is_available() else None
+
 # %% ../nbs/02_train.ipynb #23ee3c51
 def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run folder
           data_root:str|Path, # RISC(M) folder: captions.csv + resized/
@@ -245,23 +341,19 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     "Fine-tune `preset` on the training images of `data_root`; returns `out_dir`."
     preset = preset if isinstance(preset, Preset) else Preset.load(preset)
     data_root, out_dir = Path(data_root), Path(out_dir)
-    if preset.r == 0: raise ValueError(f"preset {preset.name!r} has r=0, the zero-shot baseline: there is nothing to train")
-    if not data_root.exists(): raise FileNotFoundError(f"data folder not found: {data_root} (a RISC(M) folder holds captions.csv and resized/)")
-    ck = last_checkpoint(out_dir, warn=resume)
-    if not resume and (ck or (out_dir/'adapter').exists()):
-        raise FileExistsError(f"{out_dir} already holds a run ({(ck or out_dir/'adapter').name}); pass resume=True to continue it, or choose another folder")
-    if resume and (out_dir/'preset.json').exists() and (diff := differing(asdict(Preset.load(out_dir)), asdict(preset))):
-        raise ValueError(f"{out_dir} was trained with another preset; differing fields (theirs, yours): {diff}")
-    splits = preset.splits(data_root)
-    train_df, steps = splits['train'], plan(preset, len(splits['train']))
-    if steps['total_steps'] < preset.logging_steps:
-        raise ValueError(f"{steps['total_steps']} optimiser steps would log no training loss (logging_steps={preset.logging_steps}): "
-                         "train for more steps or lower logging_steps")
+    splits, steps, saves = check_train(preset, data_root, out_dir)  # nothing is written before the inputs pass
+    with hold_folder(out_dir, command=f'train {preset.name}'):  # one process per run folder
+        ck = check_started(preset, out_dir, resume)
+        return _fit(preset, out_dir, splits, steps, saves, resume, ck, callbacks, verbose)
+
+def _fit(preset:Preset, out_dir:Path, splits:dict, steps:dict, saves:dict, resume:bool, ck:Path|None, callbacks:list|None, verbose:bool)->Path:
+    "`train`'s work, in the run folder it holds, with its inputs checked."
+    train_df, run = splits['train'], fit_micro_batch(preset, gpu_free_gib())  # the fast twin's micro-batch sized to this GPU
     if resume: set_aside_incomplete(out_dir, ck)
-    if verbose: print(f"[{preset.name}] {steps['images']:,} training images, effective batch {steps['effective_batch']}: "
-                      f"{steps['steps_per_epoch']:,} steps per epoch, {steps['total_steps']:,} in total"
+    if verbose: print(f"[{preset.name}] {steps['images']:,} training images, effective batch {steps['effective_batch']} "
+                      f"({run.batch_size} × {run.grad_accum}): {steps['steps_per_epoch']:,} steps per epoch, {steps['total_steps']:,} in total"
+                      + (f", a checkpoint every {saves['minutes']:g} min" if saves['minutes'] else '')
                       + (f"; resuming from {ck.name}" if resume and ck else ''))
-    out_dir.mkdir(parents=True, exist_ok=True)
     preset.save(out_dir/'preset.json')
     (out_dir/'split.json').write_text(json.dumps({k: dict(n=len(v), sha256=ids_sha256(v.image)) for k, v in splits.items()}, indent=2))
     (out_dir/'env.json').write_text(json.dumps(env_info(), indent=2))
@@ -280,13 +372,15 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     examples, val = EpochCaptions(images, preset.seed), splits.get('val')
     held_out = None if val is None else EpochCaptions(to_hf_dataset(val).cast_column('image', datasets.Image(decode=False)), preset.seed)  # one fixed caption each
     stopping = [EarlyStoppingCallback(preset.early_stopping_patience)] if held_out is not None and preset.early_stopping_patience else []
-    trainer = RiscmTrainer(model=model, args=training_args(preset, out_dir), train_dataset=examples, eval_dataset=held_out,
-                           data_collator=collator, callbacks=[MarkComplete(), FollowEpoch(examples), *stopping, *(callbacks or [])],
+    by_time = [SaveByTime(saves['minutes'])] if saves['minutes'] else []
+    trainer = RiscmTrainer(model=model, args=training_args(run, out_dir), train_dataset=examples, eval_dataset=held_out,
+                           data_collator=collator, callbacks=[MarkComplete(), KeepCheckpoints(saves['keep']), *by_time, FollowEpoch(examples),
+                                                              *stopping, *(callbacks or [])],
                            caption_only=preset.caption_loss, flat=preset.flat_optimizer, graphs=graphs)
     trainer.train(resume_from_checkpoint=str(ck) if resume and ck else None)
     trainer.save_state()
     model.save_pretrained(out_dir/'adapter')
     (out_dir/'train_summary.json').write_text(json.dumps(dict(plan=steps, base=base, global_step=trainer.state.global_step,
         best_checkpoint=trainer.state.best_model_checkpoint and Path(trainer.state.best_model_checkpoint).name,
-        best_eval_loss=trainer.state.best_metric), indent=2))
+        best_eval_loss=trainer.state.best_metric, micro_batch=run.batch_size, grad_accum=run.grad_accum, saves=saves), indent=2))
     return out_dir

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CARD_METRICS', 'PAPER', 'find_images', 'write_records', 'caption_images', 'model_card', 'export_run',
+__all__ = ['CARD_METRICS', 'PAPER', 'find_images', 'write_records', 'caption_images', 'model_card', 'export_bytes', 'export_run',
            'per_image_scores', 'gallery_table', 'write_gallery']
 
 # %% ../nbs/06_use.ipynb #24037e2e
@@ -26,6 +26,7 @@ from .config import Preset, env_info
 from .data import SOURCES, load_riscm, read_image
 from .evaluation import _read_run, check_captions, decode_kwargs, generate_captions, load_for_eval
 from .model import load_processor
+from .runfolder import check_drive, check_model, check_not_busy, check_space, hold_folder
 
 # %% ../nbs/06_use.ipynb #9daa39a8
 def find_images(inputs:str|Path|list, # image files, folders (every file in them) or glob patterns, or a list of them
@@ -157,7 +158,7 @@ def _eval_results(evals:list, # parsed metrics.json files
     for e in evals:
         d = e['decode']
         dec = {k: d[k] for k in ('decode', 'max_new_tokens', 'seed') + {'nucleus': ('top_p', 'top_k'), 'beam': ('num_beams',)}.get(d['decode'], ())}
-        for k, (typ, name) in CARD_METRICS.items():
+        for k, (typ, name) in ((k, v) for k, v in CARD_METRICS.items() if k in e['metrics']):  # --metrics paper: the paper's two alone
             out.append(EvalResult(task_type='image-to-text', task_name='Image captioning', dataset_type='riscm', dataset_name=dataset,
                                   dataset_split=e['split'], dataset_args=dict(split_scheme=e['split_scheme'], split_seed=e['split_seed'], n_images=e['n']),
                                   metric_type=typ, metric_name=f"{name}, {d['decode']}", metric_value=round(float(e['metrics'][k]), 4),
@@ -176,7 +177,7 @@ def _card_text(run:Path, preset:Preset, base:str, evals:list, adapter_only:bool,
     rows = ['| split | decoding | images | ' + ' | '.join(CARD_METRICS) + ' |', '|' + '---|' * (3 + len(CARD_METRICS))]
     for e in evals:
         d = e['decode']; dec = d['decode'] + {'nucleus': f" (top_p={d['top_p']}, top_k={d['top_k']})", 'beam': f" ({d['num_beams']} beams)"}.get(d['decode'], '')
-        rows.append(f"| {e['split']} | {dec}, seed {d['seed']}, max {d['max_new_tokens']} tokens | {e['n']:,} | " + ' | '.join(f"{e['metrics'][k]:.4f}" for k in CARD_METRICS) + ' |')
+        rows.append(f"| {e['split']} | {dec}, seed {d['seed']}, max {d['max_new_tokens']} tokens | {e['n']:,} | " + ' | '.join(f"{e['metrics'][k]:.4f}" if k in e['metrics'] else '—' for k in CARD_METRICS) + ' |')
     split = evals[0] if evals else {}
     use = ('```python\nfrom peft import PeftModel\nfrom transformers import PaliGemmaForConditionalGeneration, PaliGemmaProcessor\n'
            f'model = PeftModel.from_pretrained(PaliGemmaForConditionalGeneration.from_pretrained("{base if _is_hub_id(base) else "<base>"}"), "<this repo>")\n'
@@ -206,7 +207,8 @@ Prompt: `{preset.prompt}` (the processor adds the image tokens and `\\n`).
 
 ## Evaluation
 Two metric families, not comparable with each other: the paper's BLEU-4 and METEOR as HuggingFace `evaluate` computes
-them (`paper_bleu_4`, `paper_meteor`), and the COCO caption suite of pycocoevalcap (`bleu_1`..`cider`).
+them (`paper_bleu_4`, `paper_meteor`), and the COCO caption suite of pycocoevalcap (`bleu_1`..`cider`; — where an
+evaluation was scored with the paper's family alone, on a machine without Java).
 
 {chr(10).join(rows)}
 
@@ -254,6 +256,17 @@ def _push_token(repo:str) -> str:
         raise ValueError(f"cannot push to {repo}: no Hugging Face token; run `hf auth login` or set HF_TOKEN, then push again")
     return token
 
+def export_bytes(base:str, # the base model: hub id or folder
+                 adapter:Path, # the run's adapter folder
+                 adapter_only:bool, # only the adapter is written
+                 dtype:str, # 'bf16' or 'fp32'
+                ) -> int:
+    "Disk an export writes at most: the adapter, or the merged weights (as large as the base's, or PaliGemma-3B's 5.9 GB in bf16)."
+    if adapter_only: return 2 * sum(f.stat().st_size for f in adapter.iterdir() if f.is_file()) + 2**25
+    b = Path(base)
+    stored = sum(f.stat().st_size for f in b.glob('*.safetensors')) if b.is_dir() else 5.9e9
+    return int(stored * (2 if dtype == 'fp32' else 1)) + 2**26
+
 def export_run(run:str|Path, # run folder from `train`
                out:str|Path, # folder to write (created; must not hold files)
                adapter_only:bool=False, # write the LoRA adapter alone (loads with peft on the base), not the merged model
@@ -266,11 +279,28 @@ def export_run(run:str|Path, # run folder from `train`
     "Write a run as a merged PaliGemma (or its adapter) with processor and model card; push it if `push` is given."
     run, out = Path(run), Path(out)
     if dtype not in ('bf16', 'fp32'): raise ValueError(f"dtype={dtype!r}: use 'bf16' or 'fp32'")
+    check_drive(out, run)
     token = _push_token(push) if push else None
     preset, base, adapter = _read_run(run, model)
     if adapter is None: raise ValueError(f"{run} holds no adapter: a zero-shot baseline is its base model, {base}; nothing to export")
     if out.exists() and any(out.iterdir()): raise FileExistsError(f"{out} is not empty: choose a new folder")
-    out.mkdir(parents=True, exist_ok=True)
+    check_not_busy(run)  # e.g. still being resumed: its adapter would change under the export
+    check_model(base)
+    check_space(out, export_bytes(base, adapter, adapter_only, dtype), f'exporting {run}')
+    with hold_folder(out, command=f'export {run.name}'):  # one process per folder it writes
+        _write_export(run, out, preset, base, adapter, adapter_only, dtype, model, dataset)
+    if push:
+        api = HfApi(token=token)
+        try:
+            api.create_repo(push, private=private, exist_ok=True)
+            api.upload_folder(repo_id=push, folder_path=out, commit_message=f'riscm_paper export of {run.name}')
+        except Exception as e:
+            raise ValueError(f"push to {push} failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
+                               f"the export in {out} is complete: upload it with `hf upload {push} {out}`") from e
+    return out
+
+def _write_export(run:Path, out:Path, preset:Preset, base:str, adapter:Path, adapter_only:bool, dtype:str, model, dataset:str) -> Path:
+    "`export_run`'s files: the weights (merged, or the adapter), the processor, the public preset and the model card."
     if adapter_only:
         for f in adapter.iterdir():
             if f.is_file(): shutil.copy2(f, out/f.name)
@@ -284,14 +314,6 @@ def export_run(run:str|Path, # run folder from `train`
     load_processor(base).save_pretrained(out)
     (out/'riscm_preset.json').write_text(json.dumps(_public_preset(preset), indent=2))
     model_card(run, adapter_only=adapter_only, model=model, dataset=dataset).save(out/'README.md')
-    if push:
-        api = HfApi(token=token)
-        try:
-            api.create_repo(push, private=private, exist_ok=True)
-            api.upload_folder(repo_id=push, folder_path=out, commit_message=f'riscm_paper export of {run.name}')
-        except Exception as e:
-            raise ValueError(f"push to {push} failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
-                               f"the export in {out} is complete: upload it with `hf upload {push} {out}`") from e
     return out
 
 # %% ../nbs/06_use.ipynb #2f2014a3
