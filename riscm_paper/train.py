@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import datasets, numpy as np, torch
+from fastcore.xtras import modified_env
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, TrainerCallback
 
 from .config import Preset, differing, env_info, plan
@@ -188,13 +189,13 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     if preset.compile: compile_layers(model)  # the same maths, fused
     collator = CaptionCollator(load_processor(base), prompt=preset.prompt, train=True, seed=preset.seed)
     images = to_hf_dataset(train_df).cast_column('image', datasets.Image(decode=False))  # the collator reads and checks each file
-    os.environ['TENSORBOARD_LOGGING_DIR'] = str(out_dir/'runs')  # transformers 5 has no logging_dir argument
     examples, val = EpochCaptions(images, preset.seed), splits.get('val')
     held_out = None if val is None else EpochCaptions(to_hf_dataset(val).cast_column('image', datasets.Image(decode=False)), preset.seed)  # one fixed caption each
     stopping = [EarlyStoppingCallback(preset.early_stopping_patience)] if held_out is not None and preset.early_stopping_patience else []
-    trainer = RiscmTrainer(model=model, args=training_args(preset, out_dir), train_dataset=examples, eval_dataset=held_out,
-                           data_collator=collator, callbacks=[MarkComplete(), FollowEpoch(examples), *stopping, *(callbacks or [])],
-                           caption_only=preset.caption_loss)
+    with modified_env(TENSORBOARD_LOGGING_DIR=str(out_dir/'runs')):  # transformers 5 has no logging_dir; its callback reads this when made
+        trainer = RiscmTrainer(model=model, args=training_args(preset, out_dir), train_dataset=examples, eval_dataset=held_out,
+                               data_collator=collator, callbacks=[MarkComplete(), FollowEpoch(examples), *stopping, *(callbacks or [])],
+                               caption_only=preset.caption_loss)
     trainer.train(resume_from_checkpoint=str(ck) if resume and ck else None)
     trainer.save_state()
     model.save_pretrained(out_dir/'adapter')
