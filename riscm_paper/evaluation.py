@@ -227,7 +227,7 @@ def score_captions(predictions:list, # one caption per image ('' allowed: it sco
     return {**coco_scores(preds, refs), **paper}
 
 # %% ../nbs/03_eval.ipynb #523fa8b6
-JAVA_HINT = "install a Java runtime (e.g. `apt-get install -y default-jre-headless`, on Colab too) and rerun"  # what to do without java
+JAVA_HINT = "install a Java runtime (e.g. `apt-get install -y default-jre-headless`; in Colab the set-up cell does this when java is missing) and rerun"  # what to do without java
 
 def check_scorers() -> dict:
     "Run Java, the PTB tokenizer, METEOR 1.5 and WordNet once each; fail in one line naming what is missing."

@@ -8,8 +8,8 @@ import logging, os, shutil, subprocess, sys, tempfile, warnings, zipfile
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['ZIP_LAYOUT', 'LIBRARY_ENV', 'DISPLAY_OPTIONS', 'check_riscm_zip', 'unpack_riscm', 'use_hub_cache', 'hub_token',
-           'java_runtime', 'mount_drive', 'setup_session', 'process_state', 'tidy_up']
+__all__ = ['ZIP_LAYOUT', 'LIBRARY_ENV', 'LIBRARY_PATHS', 'DISPLAY_OPTIONS', 'check_riscm_zip', 'unpack_riscm', 'use_hub_cache',
+           'hub_token', 'java_runtime', 'mount_drive', 'setup_session', 'process_state', 'tidy_up']
 
 # %% ../nbs/00b_session.ipynb #058484ed
 ZIP_LAYOUT = ("zip the RISC(M) folder itself, so that the archive holds RISCM/captions.csv and RISCM/resized/*.jpg "
@@ -129,7 +129,8 @@ def setup_session(colab:bool|None=None, # run the set-up; None: only in Colab
     return ready
 
 # %% ../nbs/00b_session.ipynb #af1eb6d7
-LIBRARY_ENV = ('TORCHINDUCTOR_CACHE_DIR',)  # variables a library sets for itself, to its default, on first use
+LIBRARY_ENV = ('TORCHINDUCTOR_CACHE_DIR', '_TORCHINDUCTOR_PYOBJECT_TENSOR_DATA_PTR')  # set by torch itself on first use (not undone)
+LIBRARY_PATHS = ('setuptools/_vendor',)  # appended to sys.path by setuptools itself on first import (torch.compile imports it)
 DISPLAY_OPTIONS = ('display.max_columns', 'display.max_colwidth', 'display.max_rows', 'display.width', 'display.precision')
 
 def process_state()->dict:
@@ -154,6 +155,7 @@ def tidy_up(before:dict, # `process_state()` when the notebook started
     for k, v in before['pandas'].items(): pd.set_option(k, v)
     env0, env1 = before['environ'], now['environ']
     changed = {f'os.environ[{k!r}]': (env0.get(k), env1.get(k)) for k in sorted(set(env0) | set(env1))
-               if env0.get(k) != env1.get(k) and not (k in LIBRARY_ENV and k not in env0)}
-    changed |= {k: (before[k], now[k]) for k in ('cwd', 'sys_path', 'dtype') if before[k] != now[k]}
+               if env0.get(k) != env1.get(k) and k not in LIBRARY_ENV}
+    path = [p for p in now['sys_path'] if p in before['sys_path'] or not p.replace(os.sep, '/').endswith(LIBRARY_PATHS)]
+    changed |= {k: (before[k], v) for k, v in (('cwd', now['cwd']), ('sys_path', path), ('dtype', now['dtype'])) if before[k] != v}
     return changed
