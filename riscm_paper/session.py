@@ -74,7 +74,7 @@ def hub_token(ask:bool=True, # show the hub's login box when no token is found
     return f"none yet: paste one in the box above (read access to google/paligemma-3b-mix-224; saved in {saved})" if ask else "none"
 
 # %% ../nbs/00b_session.ipynb #f4d08380
-def java_runtime(install:bool=False, # apt-get a headless Java runtime when `java` is missing (Colab: root, Debian)
+def java_runtime(install:bool=False, # apt-get a headless Java runtime when `java` is missing (Colab runs as root, on Ubuntu)
                 )->str|None:
     "The first line of `java -version`, installing a runtime first if asked and needed; None without Java."
     if shutil.which('java') is None and install:
