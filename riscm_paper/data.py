@@ -31,10 +31,7 @@ SOURCE_SIZES = {'NWPU': 31_500, 'RSICD': 10_921, 'UCM': 2_100}  # images per sou
 # %% ../nbs/00_data.ipynb #8660ffe3
 def find_real_riscm(start:str|Path|None=None, # folder to search upward from (default: the working directory)
                    ) -> Path|None:
-    "Locate real RISC(M) test material: `$RISCM_REAL`, else `shared/data/riscm` beside a parent folder."
-    if env := os.environ.get('RISCM_REAL'):
-        if Path(env).exists(): return Path(env)
-        warnings.warn(f"RISCM_REAL={env} does not exist; ignoring it"); return None
+    "Locate the repository's real RISC(M) test material: `shared/data/riscm` beside the nearest parent folder that has one."
     here = Path(start or Path.cwd()).resolve()
     return next((p/'shared'/'data'/'riscm' for p in (here, *here.parents) if (p/'shared'/'data'/'riscm').exists()), None)
 

@@ -4,13 +4,14 @@
 
 # %% ../nbs/08_pipeline.ipynb #defac635
 from __future__ import annotations
-import json, time
+import json, re, time
 from functools import partial
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['ADDED_STUDIES', 'train_stage', 'eval_stage', 'record_settings', 'demo_inputs', 'paper_inputs', 'rank_presets',
-           'baseline_run', 'speed_row', 'fast_table', 'reproduce_inputs', 'study_presets', 'reproduce']
+__all__ = ['ADDED_STUDIES', 'GALLERY_VS_TABLE3', 'train_stage', 'eval_stage', 'record_settings', 'demo_inputs', 'paper_inputs',
+           'rank_presets', 'baseline_run', 'speed_row', 'fast_table', 'reproduce_inputs', 'study_presets', 'reproduce',
+           'read_md_table', 'check_figures']
 
 # %% ../nbs/08_pipeline.ipynb #76b89b43
 import pandas as pd
@@ -27,7 +28,7 @@ from .figures import save_figure, save_table, train_runtime
 from .studies import COMPARISONS, STAT_NAMES, eval_dir, loss_spread, loss_spread_figure, no_gain_claim, write_studies
 from .model import make_tiny_checkpoint
 from .train import checkpoint_plan, last_checkpoint, train, train_bytes
-from .use import write_gallery
+from .use import page_sha256, screenshot_source, tag_screenshot, write_gallery
 
 # %% ../nbs/08_pipeline.ipynb #00c99eae
 def train_stage(preset:Preset, # the rank's preset
@@ -235,3 +236,59 @@ def _run_stages(preset, out, data, model, figures, decode, limit, n_images, deco
     (Path(figures)/'machine.json').write_text(json.dumps(env_info(), indent=2))  # what made these figures: CPU, threads, versions
     print(f'done in {time.time()-start:.0f} s: {manifest}, figures in {figures}/')
     return json.loads(manifest.read_text())
+
+# %% ../nbs/08_pipeline.ipynb #ff419889
+def read_md_table(path:str|Path, # a Markdown table written by `figures.save_table`
+                 )->pd.DataFrame:
+    "The table in a figures Markdown file, indexed by its first column; numeric columns as numbers ('—': missing)."
+    rows = [[c.strip() for c in l.strip().strip('|').split('|')] for l in Path(path).read_text().splitlines() if l.startswith('|')]
+    df = pd.DataFrame(rows[2:], columns=rows[0]).set_index(rows[0][0])
+    for c in df.columns:
+        num = pd.to_numeric(df[c].str.replace(',', ''), errors='coerce')
+        if (num.notna() | (df[c] == '—')).all(): df[c] = num
+    return df
+
+# %% ../nbs/08_pipeline.ipynb #aa00cefc
+def _gallery_corpus(page:Path) -> dict:
+    "The gallery's corpus-score table: run -> {column: text}."
+    table = re.search(r'<table class="summary" id="corpus">(.*?)</table>', page.read_text(), re.S).group(1)
+    head = re.findall(r'<th>(.*?)</th>', table)
+    return {r[0]: dict(zip(head[1:], r[1:])) for r in (re.findall(r'<td>(.*?)</td>', row) for row in re.findall(r'<tr><td>.*?</tr>', table))}
+
+GALLERY_VS_TABLE3 = {'BLEU-4 (paper)': ('table3_quality.md', 'ours: HF-evaluate BLEU-4'), 'METEOR (paper)': ('table3_quality.md', 'ours: HF-evaluate METEOR'),
+                     'BLEU-4 (COCO)': ('table3_coco.md', 'bleu_4'), 'METEOR 1.5 (COCO)': ('table3_coco.md', 'meteor'),
+                     'CIDEr (COCO)': ('table3_coco.md', 'cider')}  # the gallery's corpus columns, and where Table III has them
+
+# %% ../nbs/08_pipeline.ipynb #c39dca9a
+def check_figures(folder:str|Path='figures', # a figures folder written by `reproduce`
+                  screenshot:bool=True, # also check gallery.png, the screenshot the committed folder carries
+                 )->list:
+    "Every disagreement inside `folder`: the gallery and the fast twin's table against Table III, thumbnails, screenshot, machine.json."
+    f, bad = Path(folder), []
+    tables = {n: read_md_table(f/n) for n in ('table3_quality.md', 'table3_coco.md')}
+    gallery, page = _gallery_corpus(f/'gallery.html'), (f/'gallery.html').read_text()
+    if list(gallery) != list(tables['table3_quality.md'].index): bad.append(f"gallery.html shows the runs {list(gallery)}, Table III {list(tables['table3_quality.md'].index)}")
+    for run in set(gallery) & set(tables['table3_quality.md'].index):
+        if int(gallery[run]['images']) != tables['table3_quality.md'].loc[run, 'n']:
+            bad.append(f"gallery.html: {run} on {gallery[run]['images']} images, table3_quality.md: {tables['table3_quality.md'].loc[run, 'n']}")
+        for col, (name, tcol) in GALLERY_VS_TABLE3.items():
+            if abs(float(gallery[run][col]) - tables[name].loc[run, tcol]) > 6e-4:  # 3 decimals beside 4
+                bad.append(f"gallery.html: {run} {col} {gallery[run][col]}, {name}: {tables[name].loc[run, tcol]:.4f}")
+    if (f/'fast_vs_paper.json').exists():
+        r8 = json.loads((f/'fast_vs_paper.json').read_text())['rows']['r=8']
+        for col, (name, tcol) in {'BLEU-4 (paper)': GALLERY_VS_TABLE3['BLEU-4 (paper)'], 'METEOR (paper)': GALLERY_VS_TABLE3['METEOR (paper)'],
+                                  'CIDEr (COCO)': GALLERY_VS_TABLE3['CIDEr (COCO)']}.items():
+            if abs(r8[col] - tables[name].loc['r=8', tcol]) > 6e-5:
+                bad.append(f"fast_vs_paper.json: r=8 {col} {r8[col]:.4f}, {name}: {tables[name].loc['r=8', tcol]:.4f}")
+    thumbs, rows = re.findall(r'<img data-src="([^"]+)"', page), page.count('<tr class="item"')
+    if len(thumbs) != rows or (missing := [t for t in thumbs if not (f/t).is_file()]):
+        bad.append(f"gallery.html: {rows} rows, {len(thumbs)} thumbnails, of which {len(thumbs) - sum((f/t).is_file() for t in thumbs)} missing")
+    if screenshot:
+        png = f/'gallery.png'
+        shows = screenshot_source(png) if png.exists() else 'no gallery.png'
+        if shows != page_sha256(f/'gallery.html'):
+            bad.append(f"gallery.png was not taken of this gallery.html (its sha256 {page_sha256(f/'gallery.html')[:12]}…; the PNG says: "
+                       f"{(shows or 'nothing')[:12]}): retake it with `python tools/gallery_screenshot.py`")
+    machine = json.loads((f/'machine.json').read_text()) if (f/'machine.json').exists() else {}
+    if missing := [k for k in ('cpu', 'device', 'python', 'java', 'versions') if k not in machine]: bad.append(f"machine.json lacks {missing}")
+    return bad

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import bitsandbytes as bnb, datasets, numpy as np, torch
+from fastcore.xtras import modified_env
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, TrainerCallback
 
 from .config import DRIVE_SAVE_MINUTES, Preset, differing, env_info, fit_micro_batch, plan
@@ -368,15 +369,15 @@ def _fit(preset:Preset, out_dir:Path, splits:dict, steps:dict, saves:dict, resum
     if preset.compile: compile_layers(model, graphs=graphs)  # the same maths, fused (and replayed)
     collator = CaptionCollator(load_processor(base), prompt=preset.prompt, train=True, seed=preset.seed, pad_to=preset.pad_to)
     images = to_hf_dataset(train_df).cast_column('image', datasets.Image(decode=False))  # the collator reads and checks each file
-    os.environ['TENSORBOARD_LOGGING_DIR'] = str(out_dir/'runs')  # transformers 5 has no logging_dir argument
     examples, val = EpochCaptions(images, preset.seed), splits.get('val')
     held_out = None if val is None else EpochCaptions(to_hf_dataset(val).cast_column('image', datasets.Image(decode=False)), preset.seed)  # one fixed caption each
     stopping = [EarlyStoppingCallback(preset.early_stopping_patience)] if held_out is not None and preset.early_stopping_patience else []
     by_time = [SaveByTime(saves['minutes'])] if saves['minutes'] else []
-    trainer = RiscmTrainer(model=model, args=training_args(run, out_dir), train_dataset=examples, eval_dataset=held_out,
-                           data_collator=collator, callbacks=[MarkComplete(), KeepCheckpoints(saves['keep']), *by_time, FollowEpoch(examples),
-                                                              *stopping, *(callbacks or [])],
-                           caption_only=preset.caption_loss, flat=preset.flat_optimizer, graphs=graphs)
+    with modified_env(TENSORBOARD_LOGGING_DIR=str(out_dir/'runs')):  # transformers 5 has no logging_dir; its callback reads this when made
+        trainer = RiscmTrainer(model=model, args=training_args(run, out_dir), train_dataset=examples, eval_dataset=held_out,
+                               data_collator=collator, callbacks=[MarkComplete(), KeepCheckpoints(saves['keep']), *by_time, FollowEpoch(examples),
+                                                                  *stopping, *(callbacks or [])],
+                               caption_only=preset.caption_loss, flat=preset.flat_optimizer, graphs=graphs)
     trainer.train(resume_from_checkpoint=str(ck) if resume and ck else None)
     trainer.save_state()
     model.save_pretrained(out_dir/'adapter')

@@ -4,19 +4,21 @@
 
 # %% ../nbs/06_use.ipynb #f099e5d5
 from __future__ import annotations
-import contextlib, csv, glob, html, io, json, os, shutil, sys, warnings
+import base64, contextlib, csv, glob, hashlib, html, io, json, os, shutil, subprocess, sys, tempfile, time, urllib.request, warnings
 from dataclasses import asdict
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CARD_METRICS', 'PAPER', 'find_images', 'write_records', 'caption_images', 'model_card', 'export_bytes', 'export_run',
-           'per_image_scores', 'gallery_table', 'write_gallery']
+__all__ = ['CARD_METRICS', 'PAPER', 'SCREENSHOT_KEY', 'find_images', 'write_records', 'caption_images', 'model_card',
+           'export_bytes', 'export_run', 'per_image_scores', 'gallery_table', 'write_gallery', 'Chromium',
+           'page_sha256', 'tag_screenshot', 'screenshot_source', 'screenshot_gallery']
 
 # %% ../nbs/06_use.ipynb #24037e2e
 import numpy as np
 import pandas as pd
 from huggingface_hub import EvalResult, HfApi, ModelCard, ModelCardData, constants, get_token
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 from pycocoevalcap.bleu.bleu import Bleu
 from pycocoevalcap.cider.cider import Cider
 from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
@@ -512,3 +514,98 @@ those of each run's metrics.json, in both metric families.</p>
 """
     out.write_text(page, encoding='utf-8')
     return out
+
+# %% ../nbs/06_use.ipynb #02c56f73
+class Chromium:
+    "A headless Chromium driven over the DevTools protocol (just enough to check a page and photograph it)."
+    def __init__(self, exe:str='/usr/bin/chromium', width:int=1400, height:int=1000):
+        try: import websocket  # websocket-client: a development requirement (jupyter_server brings it too)
+        except ImportError: raise ImportError("driving Chromium needs websocket-client: pip install websocket-client") from None
+        self.profile = Path(tempfile.mkdtemp())
+        self.proc = subprocess.Popen([exe, '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--remote-debugging-port=0',
+                                      f'--user-data-dir={self.profile}', f'--window-size={width},{height}', 'about:blank'],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port_file, t0 = self.profile/'DevToolsActivePort', time.time()
+        while not port_file.exists() or not port_file.read_text().strip():
+            if time.time() - t0 > 30: raise TimeoutError('Chromium did not start')
+            time.sleep(0.1)
+        port = port_file.read_text().split()[0]
+        pages = json.loads(urllib.request.urlopen(f'http://127.0.0.1:{port}/json/list').read())
+        self.ws = websocket.create_connection(next(p for p in pages if p['type'] == 'page')['webSocketDebuggerUrl'], suppress_origin=True, timeout=60)
+        self.n, self.events = 0, []
+        for m in ('Page.enable', 'Runtime.enable', 'Log.enable'): self.send(m)
+        self.send('Emulation.setDeviceMetricsOverride', width=width, height=height, deviceScaleFactor=1, mobile=False)
+    def send(self, method, **params):
+        "Call a DevTools method and return its result, keeping the events that arrive meanwhile."
+        self.n += 1; self.ws.send(json.dumps(dict(id=self.n, method=method, params=params)))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get('id') == self.n:
+                if 'error' in msg: raise RuntimeError(f"{method}: {msg['error']}")
+                return msg['result']
+            self.events.append(msg)
+    def open(self, url):
+        "Navigate and wait for the load event."
+        self.send('Page.navigate', url=url)
+        while not any(e.get('method') == 'Page.loadEventFired' for e in self.events): self.events.append(json.loads(self.ws.recv()))
+    def js(self, expr):
+        "Evaluate `expr` (awaiting a promise) and return its value."
+        r = self.send('Runtime.evaluate', expression=expr, awaitPromise=True, returnByValue=True)
+        if 'exceptionDetails' in r: raise RuntimeError(r['exceptionDetails'])
+        return r['result'].get('value')
+    def errors(self):
+        "Console errors, uncaught exceptions and failed loads seen so far."
+        return [e for e in self.events if e.get('method') == 'Runtime.exceptionThrown'
+                or (e.get('method') == 'Runtime.consoleAPICalled' and e['params']['type'] in ('error', 'assert'))
+                or (e.get('method') == 'Log.entryAdded' and e['params']['entry']['level'] == 'error')]
+    def screenshot(self, path):
+        "Save the viewport as PNG."
+        Path(path).write_bytes(base64.b64decode(self.send('Page.captureScreenshot', format='png')['data'])); return path
+    def close(self):
+        "Quit Chromium and remove its profile."
+        try: self.send('Browser.close')
+        except Exception: pass
+        try: self.proc.wait(10)
+        except subprocess.TimeoutExpired: self.proc.kill()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+# %% ../nbs/06_use.ipynb #ec01096d
+SCREENSHOT_KEY = 'gallery_sha256'  # PNG text field: the sha256 of the page a gallery screenshot was taken of
+_LOADED = """(async () => { const imgs = Array.from(document.querySelectorAll('#rows img'));
+  await Promise.all(imgs.map(i => i.complete ? 0 : new Promise(ok => { i.onload = i.onerror = ok; }))); return imgs.length; })()"""
+
+def page_sha256(page:str|Path, # an HTML page
+               )->str:
+    "The sha256 of a page's bytes: what a screenshot of it records."
+    return hashlib.sha256(Path(page).read_bytes()).hexdigest()
+
+def tag_screenshot(png:str|Path, # a PNG file, rewritten in place
+                   page:str|Path, # the page it shows
+                  )->Path:
+    "Record `page`'s sha256 (and file name) in the PNG's text metadata."
+    info = PngInfo(); info.add_text(SCREENSHOT_KEY, page_sha256(page)); info.add_text('source', Path(page).name)
+    with Image.open(png) as im: im.load()
+    im.save(png, pnginfo=info)
+    return Path(png)
+
+def screenshot_source(png:str|Path, # a gallery screenshot
+                     )->str|None:
+    "The sha256 of the page a screenshot was taken of, or None when it does not say."
+    with Image.open(png) as im: return getattr(im, 'text', {}).get(SCREENSHOT_KEY)
+
+# %% ../nbs/06_use.ipynb #4e6e82c4
+def screenshot_gallery(page:str|Path='figures/gallery.html', # the gallery to photograph
+                       png:str|Path|None=None, # where; default: the page's name with .png, beside it
+                       exe:str|None=None, # Chromium; default: chromium or chromium-browser on PATH
+                      )->Path:
+    "Photograph the first screen of `page` in headless Chromium (thumbnails loaded), recording the page's sha256 in the PNG."
+    page = Path(page).resolve()
+    if not page.is_file(): raise FileNotFoundError(f"no gallery page at {page}")
+    exe = exe or shutil.which('chromium') or shutil.which('chromium-browser')
+    if exe is None: raise FileNotFoundError("no chromium on PATH (apt-get install chromium)")
+    png, b = Path(png or page.with_suffix('.png')), Chromium(exe)
+    try:
+        b.open(page.as_uri()); b.js(_LOADED); b.screenshot(png)
+        if errors := b.errors(): raise RuntimeError(f"{page}: the browser reported {errors}")
+    finally: b.close()
+    return tag_screenshot(png, page)
