@@ -223,7 +223,8 @@ PRESETS['fast'] = fast_variant(PRESETS['paper-r8']).replace(name='fast')
 
 # %% ../nbs/00_config.ipynb #6dd92952
 GPU_GIB_FIXED = 7.7  # GiB a full-size PaliGemma-3B training step holds before its first sample (H200 measurements)
-GPU_GIB_PER_SAMPLE = {('nf4', False): 1.67, ('nf4', True): 2.36, ('bf16', False): 1.11, ('bf16', True): 0.80}  # (quant, compile) -> GiB per image
+GPU_GIB_PER_SAMPLE = {('nf4', False): 1.67, ('nf4', True): 1.35, ('bf16', False): 1.11, ('bf16', True): 0.80}  # (quant, compile) -> GiB per image;
+# ('nf4', True): paper-r8 with compiled layers and CUDA graphs held 18.5 GiB at 8 images (bench/results.jsonl, 863d5f7)
 
 def step_gib(preset:Preset, # a training preset
              micro:int, # micro-batch

@@ -465,7 +465,7 @@ def prompt_layout(prompt:str='describe this image.', # the instruction
                  ) -> dict:
     "The tokens PaliGemmaProcessor builds for `prompt` + `caption`, and those that carry a loss label."
     pr = tiny_processor([caption, 'a river with trees .'])
-    b = pr(text=prompt, images=Image.new('RGB', (64, 64)), suffix=caption, return_tensors='pt')
+    b = pr(text=pr.image_token + prompt, images=Image.new('RGB', (64, 64)), suffix=caption, return_tensors='pt')  # <image> first, as the collator
     toks, lab = pr.tokenizer.convert_ids_to_tokens(b['input_ids'][0].tolist()), b['labels'][0].tolist()
     n = toks.count('<image>')
     return dict(layout=' '.join([f'<image>x{n}'] + toks[n:]), leading_image=toks[0] == '<image>',
