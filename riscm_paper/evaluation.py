@@ -9,10 +9,9 @@ import time, warnings
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['JAVA_HINT', 'DECODES', 'SETTINGS_FILE', 'SAMPLER_RULE', 'check_scorers', 'decode_kwargs', 'loc_seg_ids',
-           'image_uniforms', 'NucleusSampler', 'auto_batch_size', 'image_batches', 'generate_captions', 'load_for_eval',
-           'write_eval', 'resume_predictions', 'shard_bounds', 'merge_shards', 'limit_images', 'eval_inputs',
-           'evaluate_run']
+__all__ = ['DECODES', 'SETTINGS_FILE', 'SAMPLER_RULE', 'decode_kwargs', 'loc_seg_ids', 'image_uniforms', 'NucleusSampler',
+           'auto_batch_size', 'image_batches', 'generate_captions', 'load_for_eval', 'write_eval', 'resume_predictions',
+           'shard_bounds', 'merge_shards', 'limit_images', 'eval_inputs', 'evaluate_run']
 
 # %% ../nbs/03_eval.ipynb #43009e81
 import numpy as np
@@ -31,21 +30,6 @@ from .model import CaptionCollator, load_model, load_processor
 from .runfolder import atomic_write, check_drive, check_model, check_space, hold_folder
 from .scoring import (COCO_METRICS, METRICS, PAPER_METRICS, _ngram_counts, check_captions, check_scorers, coco_scores,
                                  meteor_jar, nmt_bleu, paper_bleu, paper_meteor, score_captions, tokenize_13a)  # 03a_scoring; importable from here too
-
-# %% ../nbs/03_eval.ipynb #523fa8b6
-JAVA_HINT = "install a Java runtime (e.g. `apt-get install -y default-jre-headless`; in Colab the set-up cell does this when java is missing) and rerun"  # what to do without java
-
-def check_scorers() -> dict:
-    "Run Java, the PTB tokenizer, METEOR 1.5 and WordNet once each; fail in one line naming what is missing."
-    java = shutil.which('java')
-    if java is None: raise FileNotFoundError(f"no `java` on PATH: METEOR 1.5 and the PTB tokenizer need it; {JAVA_HINT}")
-    meteor = meteor_jar()  # loads while WordNet and the tokenizer are checked
-    wn = ensure_wordnet()
-    tok = PTBTokenizer().tokenize({0: [{'caption': 'A plane, parked.'}]})
-    if tok != {0: ['a plane parked']}: raise RuntimeError(f"the PTB tokenizer returned {tok} for 'A plane, parked.'")
-    score = _meteor_score(meteor, {0: ['a plane parked']}, {0: ['a plane parked']})
-    if not score > 0.9: raise RuntimeError(f"METEOR 1.5 ({meteor.meteor_cmd}) scores a perfect match {score}")
-    return dict(java=java, meteor=score, wordnet=str(wn))
 
 # %% ../nbs/03_eval.ipynb #b7b428b2
 DECODES = ('nucleus', 'greedy', 'beam')  # decoding strategies; the paper's is nucleus

@@ -227,7 +227,7 @@ def score_captions(predictions:list, # one caption per image ('' allowed: it sco
     return {**coco_scores(preds, refs), **paper} if metrics == 'all' else paper
 
 # %% ../nbs/03a_scoring.ipynb #523fa8b6
-JAVA_HINT = ("install a Java runtime (e.g. `apt-get install -y default-jre-headless`) and rerun, or score the paper's BLEU-4 and "
+JAVA_HINT = ("install a Java runtime (e.g. `apt-get install -y default-jre-headless`; in Colab the set-up cell does this when java is missing) and rerun, or score the paper's BLEU-4 and "
              "METEOR alone, which need no Java: --metrics paper (metrics='paper' in Python)")  # what to do without java
 
 def check_scorers(metrics:str='all', # the family to check: 'all' (Java, PTB tokenizer, METEOR 1.5, WordNet) or 'paper' (WordNet)
