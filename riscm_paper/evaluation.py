@@ -26,7 +26,7 @@ from transformers import LogitsProcessor, LogitsProcessorList
 
 from .config import Preset, differing, env_info
 from .data import ids_sha256, largest_remainder, normalize_caption
-from .model import CaptionCollator, load_model, load_processor
+from .model import CaptionCollator, load_model, load_processor, old_names_quiet
 from .runfolder import atomic_write, check_drive, check_model, check_space, hold_folder
 from .scoring import (COCO_METRICS, METRICS, PAPER_METRICS, _ngram_counts, check_captions, check_scorers, coco_scores,
                                  meteor_jar, nmt_bleu, paper_bleu, paper_meteor, score_captions, tokenize_13a)  # 03a_scoring; importable from here too
@@ -219,7 +219,8 @@ def _attach(model, # the base, from load_model
             base, # the base's name, for the message
            ) -> PeftModel:
     "`PeftModel.from_pretrained`, with a size mismatch told in one line: the adapter was trained on another base."
-    try: return PeftModel.from_pretrained(model, str(adapter))
+    try:
+        with old_names_quiet(): return PeftModel.from_pretrained(model, str(adapter))
     except RuntimeError as e:
         if not (m := re.search(r'size mismatch for (\S+): copying a param with shape (.+?) from checkpoint, the shape in current model is (.+?)\.', str(e))): raise
         raise ValueError(f"adapter {adapter} does not fit base model {base}: it was trained on another base ({m[1]} is "

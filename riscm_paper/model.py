@@ -4,15 +4,15 @@
 
 # %% ../nbs/01_model.ipynb #f5a2f19f
 from __future__ import annotations
-import gc, io, json, os, random, string, time, warnings
+import contextlib, gc, io, json, os, random, string, time, warnings
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['QUANTS', 'GEMMA_SPECIALS', 'LORA_PROJ', 'LORA_TARGETS', 'GC_KWARGS', 'paligemma_3b_config', 'count_params',
            'nf4_config', 'bnb_cpu_workaround', 'load_model', 'load_processor', 'tiny_tokenizer', 'tiny_processor',
-           'tiny_config', 'make_tiny_checkpoint', 'add_lora', 'lora_modules', 'lora_param_table', 'caption_start',
-           'CaptionCollator', 'caption_loss', 'DequantLinear', 'dequantize_4bit_cache', 'compile_layers',
-           'fake_caption_batch', 'save_random_checkpoint', 'full_size_checkpoint', 'gpu_smoke']
+           'tiny_config', 'make_tiny_checkpoint', 'old_names_quiet', 'add_lora', 'lora_modules', 'lora_param_table',
+           'caption_start', 'CaptionCollator', 'caption_loss', 'DequantLinear', 'dequantize_4bit_cache',
+           'compile_layers', 'fake_caption_batch', 'save_random_checkpoint', 'full_size_checkpoint', 'gpu_smoke']
 
 # %% ../nbs/01_model.ipynb #3a168aed
 import bitsandbytes as bnb
@@ -187,6 +187,14 @@ LORA_TARGETS = {
     'text+projector': r'.*language_model.*\.(' + '|'.join(LORA_PROJ) + r')|.*multi_modal_projector\.linear',
 }
 
+# %% ../nbs/01_model.ipynb #a2519d9a
+@contextlib.contextmanager
+def old_names_quiet():
+    "Hide transformers' FutureWarnings about the old checkpointing names, which peft 0.21 still calls (our own calls use the new ones)."
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='`(is_)?gradient_checkpointing(_enable)?` is deprecated', category=FutureWarning)
+        yield
+
 # %% ../nbs/01_model.ipynb #7ff9541b
 GC_KWARGS = {'use_reentrant': False}  # gradient checkpointing as peft wants it
 
@@ -199,8 +207,7 @@ def add_lora(model:PaliGemmaForConditionalGeneration, # a model from `load_model
             ) -> PeftModel:
     "Freeze `model` and wrap it with LoRA adapters on the `targets` preset."
     if targets not in LORA_TARGETS: raise ValueError(f'targets={targets!r} is not one of {list(LORA_TARGETS)}')
-    with warnings.catch_warnings():  # peft 0.21 still calls transformers' old names (gradient_checkpointing_enable, is_gradient_checkpointing)
-        warnings.filterwarnings('ignore', message='`(is_)?gradient_checkpointing(_enable)?` is deprecated', category=FutureWarning)
+    with old_names_quiet():
         if getattr(model, 'is_loaded_in_4bit', False) or getattr(model, 'is_loaded_in_8bit', False):
             model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing,
                                                     gradient_checkpointing_kwargs=GC_KWARGS)
