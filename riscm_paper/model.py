@@ -187,7 +187,7 @@ LORA_TARGETS = {
     'text+projector': r'.*language_model.*\.(' + '|'.join(LORA_PROJ) + r')|.*multi_modal_projector\.linear',
 }
 
-# %% ../nbs/01_model.ipynb #a2519d9a
+# %% ../nbs/01_model.ipynb #65052201
 @contextlib.contextmanager
 def old_names_quiet():
     "Hide transformers' FutureWarnings about the old checkpointing names, which peft 0.21 still calls (our own calls use the new ones)."
