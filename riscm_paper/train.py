@@ -135,14 +135,14 @@ def flat_parameters(params:list, # trainable parameters of one optimiser group, 
     flats = []
     for wide in (False, True):
         if not (ps := [p for p in params if (p.numel() < small) == wide]): continue
-        ends = np.cumsum([-(-p.numel() // block) * block for p in ps])
-        flat = torch.nn.Parameter(torch.zeros(int(ends[-1]), dtype=ps[0].dtype, device=ps[0].device))
-        for p, end in zip(ps, ends):
-            start = int(end) - -(-p.numel() // block) * block
-            flat.data[start:start + p.numel()] = p.data.flatten()
-            p.data = flat.data[start:start + p.numel()].view_as(p)
+        sizes = [-(-p.numel() // block) * block for p in ps]  # each rounded up to whole blocks
+        starts = [int(a) for a in np.cumsum([0] + sizes[:-1])]
+        flat = torch.nn.Parameter(torch.zeros(sum(sizes), dtype=ps[0].dtype, device=ps[0].device))
+        for p, a in zip(ps, starts):
+            flat.data[a:a + p.numel()] = p.data.flatten()
+            p.data = flat.data[a:a + p.numel()].view_as(p)
         flat.views, flat.state_bits, flat.grad_buffer = ps, 32 if wide else 8, torch.zeros_like(flat)  # the gaps' gradient stays 0
-        flat.grad_views = [flat.grad_buffer[int(e) - -(-p.numel() // block) * block:][:p.numel()].view_as(p) for p, e in zip(ps, ends)]
+        flat.grad_views = [flat.grad_buffer[a:a + p.numel()].view_as(p) for p, a in zip(ps, starts)]
         flats.append(flat)
     return flats
 
@@ -239,7 +239,7 @@ def first_nonfinite(loss:torch.Tensor, # a micro-batch's loss
     "`seen`, or (step, loss) if this is the first non-finite loss: computed on the loss's device, without waiting for it."
     seen = torch.tensor([-1., 0.], dtype=torch.float64, device=loss.device) if seen is None else seen
     new = (~torch.isfinite(loss.detach()).all()) & (seen[0] < 0)
-    return torch.where(new, torch.stack([torch.tensor(float(step), dtype=torch.float64, device=loss.device), loss.detach().double()]), seen)
+    return torch.stack([torch.where(new, float(step), seen[0]), torch.where(new, loss.detach().double(), seen[1])])  # the step goes as a kernel argument, not a copy to the GPU
 
 # %% ../nbs/02_train.ipynb #d598affa
 class RiscmTrainer(Trainer):
