@@ -262,10 +262,11 @@ class RiscmTrainer(Trainer):
 
     def create_optimizer(self, model=None):
         "Trainer's optimiser; with `flat` and a bitsandbytes one, over flat views of the adapters (`flat_optimizer`)."
-        cls, kw = self.get_optimizer_cls_and_kwargs(self.args, model or self.model)
+        opt_model = model or self.model
+        cls, kw = self.get_optimizer_cls_and_kwargs(self.args, opt_model)
         if self.optimizer is not None or not self.flat or not issubclass(cls, bnb.optim.optimizer.Optimizer8bit):
             return super().create_optimizer(model)
-        self.optimizer = flat_optimizer(model or self.model, cls, kw, set(self.get_decay_parameter_names(model or self.model)), self.args.weight_decay)
+        self.optimizer = flat_optimizer(opt_model, cls, kw, set(self.get_decay_parameter_names(opt_model)), self.args.weight_decay)
         return self.optimizer
 
     def training_step(self, model, inputs, num_items_in_batch=None):
