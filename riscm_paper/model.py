@@ -58,9 +58,9 @@ def nf4_config() -> BitsAndBytesConfig:
 # %% ../nbs/01_model.ipynb #da5dd572
 def bnb_cpu_workaround(model:torch.nn.Module, # a model that may hold bitsandbytes `Linear4bit` layers
                       ) -> torch.nn.Module:
-    "Stop bitsandbytes repacking 4-bit CPU weights on no-grad passes (that breaks later training)."
+    "Stop bitsandbytes repacking 4-bit CPU weights on no-grad passes (that breaks later training), wherever the layers live now."
     for m in model.modules():
-        if isinstance(m, bnb.nn.Linear4bit) and m.weight.device.type == 'cpu': m.support_avx512bf16_for_cpu = False
+        if isinstance(m, bnb.nn.Linear4bit): m.support_avx512bf16_for_cpu = False  # read on the CPU path only: harmless on a GPU, and a model moved to the CPU keeps it
     return model
 
 # %% ../nbs/01_model.ipynb #516de2f1
@@ -302,6 +302,7 @@ def caption_loss(model, # PaliGemma (with adapters) in training mode
                  start:int|None=None, # where the captions start (`CaptionCollator.caption_start`); None: found from `labels`
                 )->tuple:
     "(loss, outputs): the model's causal-LM loss, with logits computed only from the position before the captions on."
+    inputs, labels = {n: v.to(model.device) for n, v in inputs.items()}, labels.to(model.device)  # a collated batch is on the CPU (no copy when it is not)
     k = labels.shape[1] - (caption_start(labels) if start is None else start) + 1  # position t predicts token t+1
     target = F.pad(labels[:, 1:], (0, 1), value=-100)[:, -k:]
     out = model(**inputs, logits_to_keep=k, use_cache=False)

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['COCO_METRICS', 'PAPER_METRICS', 'METRICS', 'METRIC_FAMILIES', 'JAVA_HINT', 'meteor_jar', 'wordnet_source',
+__all__ = ['JAVA_HINT', 'COCO_METRICS', 'PAPER_METRICS', 'METRICS', 'METRIC_FAMILIES', 'has_java', 'meteor_jar', 'wordnet_source',
            'ensure_wordnet', 'tokenize_13a', 'nmt_bleu', 'paper_bleu', 'word_tokens', 'paper_meteor', 'check_captions',
            'coco_scores', 'family_of', 'score_captions', 'check_scorers']
 
@@ -27,6 +27,17 @@ from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 
 from .data import clean_captions, normalize_caption
+
+# %% ../nbs/03a_scoring.ipynb #375d142a
+JAVA_HINT = ("install a Java runtime (e.g. `apt-get install -y default-jre-headless`; in Colab the set-up cell does this when java is missing) and rerun, or score the paper's BLEU-4 and "
+             "METEOR alone, which need no Java: --metrics paper (metrics='paper' in Python)")  # what to do without java
+
+def has_java(skipping:str='', # what is skipped without Java, for the one line printed then ('': print nothing)
+            ) -> bool:
+    "Whether `java` is on PATH for the COCO scorers; without it, print one line naming what is `skipping`."
+    if shutil.which('java'): return True
+    if skipping: print(f"skipped without Java: {skipping} (the COCO scorers need it); {JAVA_HINT}")
+    return False
 
 # %% ../nbs/03a_scoring.ipynb #0b90abdd
 @functools.cache
@@ -227,9 +238,6 @@ def score_captions(predictions:list, # one caption per image ('' allowed: it sco
     return {**coco_scores(preds, refs), **paper} if metrics == 'all' else paper
 
 # %% ../nbs/03a_scoring.ipynb #523fa8b6
-JAVA_HINT = ("install a Java runtime (e.g. `apt-get install -y default-jre-headless`; in Colab the set-up cell does this when java is missing) and rerun, or score the paper's BLEU-4 and "
-             "METEOR alone, which need no Java: --metrics paper (metrics='paper' in Python)")  # what to do without java
-
 def check_scorers(metrics:str='all', # the family to check: 'all' (Java, PTB tokenizer, METEOR 1.5, WordNet) or 'paper' (WordNet)
                  ) -> dict:
     "Run each scorer of `metrics` once (Java, the PTB tokenizer, METEOR 1.5, WordNet); fail in one line naming what is missing."

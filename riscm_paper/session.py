@@ -129,7 +129,9 @@ def setup_session(colab:bool|None=None, # run the set-up; None: only in Colab
     return ready
 
 # %% ../nbs/00b_session.ipynb #af1eb6d7
-LIBRARY_ENV = ('TORCHINDUCTOR_CACHE_DIR', '_TORCHINDUCTOR_PYOBJECT_TENSOR_DATA_PTR')  # set by torch itself on first use (not undone)
+LIBRARY_ENV = ('TORCHINDUCTOR_CACHE_DIR', '_TORCHINDUCTOR_PYOBJECT_TENSOR_DATA_PTR',  # set by torch itself on first use (not undone)
+               'TRITON_CACHE_DIR', 'TRITON_PTXAS_PATH', 'TRITON_LIBDEVICE_PATH',  # by torch for Triton, at the first compiled GPU kernel
+               'KMP_INIT_AT_FORK', 'KMP_DUPLICATE_LIB_OK')  # for Intel OpenMP, by joblib (and others) on import
 LIBRARY_PATHS = ('setuptools/_vendor',)  # appended to sys.path by setuptools itself on first import (torch.compile imports it)
 DISPLAY_OPTIONS = ('display.max_columns', 'display.max_colwidth', 'display.max_rows', 'display.width', 'display.precision')
 
