@@ -9,10 +9,11 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['QUANTS', 'GEMMA_SPECIALS', 'LORA_PROJ', 'LORA_TARGETS', 'GC_KWARGS', 'paligemma_3b_config', 'count_params',
-           'nf4_config', 'bnb_cpu_workaround', 'load_model', 'load_processor', 'tiny_tokenizer', 'tiny_processor',
-           'tiny_config', 'make_tiny_checkpoint', 'old_names_quiet', 'add_lora', 'lora_modules', 'lora_param_table',
-           'caption_start', 'CaptionCollator', 'caption_loss', 'DequantLinear', 'dequantize_4bit_cache',
-           'compile_layers', 'fake_caption_batch', 'save_random_checkpoint', 'full_size_checkpoint', 'gpu_smoke']
+           'nf4_config', 'bnb_cpu_workaround', 'process_gpu', 'load_model', 'load_processor', 'tiny_tokenizer',
+           'tiny_processor', 'tiny_config', 'make_tiny_checkpoint', 'old_names_quiet', 'add_lora', 'lora_modules',
+           'lora_param_table', 'caption_start', 'CaptionCollator', 'caption_loss', 'DequantLinear',
+           'dequantize_4bit_cache', 'compile_layers', 'fake_caption_batch', 'save_random_checkpoint',
+           'full_size_checkpoint', 'gpu_smoke']
 
 # %% ../nbs/01_model.ipynb #3a168aed
 import bitsandbytes as bnb
@@ -63,6 +64,15 @@ def bnb_cpu_workaround(model:torch.nn.Module, # a model that may hold bitsandbyt
         if isinstance(m, bnb.nn.Linear4bit): m.support_avx512bf16_for_cpu = False  # read on the CPU path only: harmless on a GPU, and a model moved to the CPU keeps it
     return model
 
+# %% ../nbs/01_model.ipynb #6b4a4b29
+def process_gpu() -> int|None:
+    "This process's GPU: its data-parallel rank's (`LOCAL_RANK`), else 0; None without CUDA; one line when the rank has none."
+    if not torch.cuda.is_available(): return None
+    rank, n = int(os.environ.get('LOCAL_RANK', 0)), torch.cuda.device_count()
+    if rank >= n: raise RuntimeError(f"this process is data-parallel rank LOCAL_RANK={rank}, but {n} GPU(s) are visible: start at most {n} "
+                                     f"per machine (torchrun --nproc_per_node {n}), or hide the GPUs (CUDA_VISIBLE_DEVICES='') to run every rank on the CPU")
+    return rank
+
 # %% ../nbs/01_model.ipynb #516de2f1
 def _check_local(name_or_path):
     "Anything but an existing folder or an `owner/name` hub id is an error: never fall through to the hub with a typo."
@@ -79,7 +89,7 @@ def load_model(name_or_path:str|Path, # hub id (`google/paligemma-3b-mix-224`, `
     if quant not in QUANTS: raise ValueError(f'quant={quant!r} is not one of {QUANTS}')
     _check_local(name_or_path)
     dtype = dtype or (torch.float32 if quant == 'fp32' else torch.bfloat16)
-    if device_map is None and torch.cuda.is_available(): device_map = {'': int(os.environ.get('LOCAL_RANK', 0))}  # each data-parallel rank its own GPU
+    if device_map is None and torch.cuda.is_available(): device_map = {'': process_gpu()}  # each data-parallel rank its own GPU
     extra = {'quantization_config': nf4_config()} if quant == 'nf4' else {}
     model = PaliGemmaForConditionalGeneration.from_pretrained(name_or_path, dtype=dtype, device_map=device_map,
                                                               local_files_only=Path(name_or_path).is_dir(), **extra)

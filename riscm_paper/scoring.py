@@ -28,7 +28,7 @@ from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 
 from .data import clean_captions, normalize_caption
 
-# %% ../nbs/03a_scoring.ipynb #375d142a
+# %% ../nbs/03a_scoring.ipynb #c5d491db
 JAVA_HINT = ("install a Java runtime (e.g. `apt-get install -y default-jre-headless`; in Colab the set-up cell does this when java is missing) and rerun, or score the paper's BLEU-4 and "
              "METEOR alone, which need no Java: --metrics paper (metrics='paper' in Python)")  # what to do without java
 
