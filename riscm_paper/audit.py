@@ -343,7 +343,7 @@ UNCHECKABLE = {  # paper_values key(s) -> (the claim, what would check it)
                                     "out of the LoRA targets against one with it (a LORA_TARGETS entry without multi_modal_projector.linear); not run here"),
     'intro.plis_degeneration': ('without prompt masking, runs degenerated ("plis plis plis")', 'a run with the prompt inside the loss (labels on every '
                                 'token) and its captions read; the artefact always masks through suffix=, so it has no such run'),
-    'abstract.hardware': ('trained on one Colab A100 (40 GB)', "the paper's machine; the time and memory lines hold its numbers against an H200's"),
+    'abstract.hardware': ('trained on one Colab A100 (40 GB)', "the paper's machine; the time and memory lines hold its numbers against the benchmark's H100 and H200 rows"),
 }
 
 # %% ../nbs/05_audit.ipynb #3414326a

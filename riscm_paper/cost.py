@@ -190,7 +190,7 @@ def check_time(pv:dict, # paper values
     ev = (f"this paper run, the recipe as printed on an A100, over all sessions: {run_times(runs)}" if measured else _time_evidence(h, samples)
           + (f"; this paper run (not the recipe as printed on an A100, so not judged by it): {run_times(runs)}" if preset_name == 'paper' else ''))
     ours = (f'{rank:.1f} h per rank, {both:.1f} h both' if measured else None if h is None else
-            f"{h.hours.min():g}-{h.hours.max():g} h per rank ({len(h)} repeats: {', '.join(sorted(set(h.card)))})")
+            f"{h.hours.min():g}-{h.hours.max():g} h per rank ({len(h)} rows of the recipe as printed: {', '.join(sorted(set(h.card)))})")
     by = lambda ok_run, bound: judge(ok_run) if measured else judge(_over(h, bound))
     needs = None if measured or h is not None else BENCH_SRC
     mine = [] if preset_name == 'paper' else [claim("this run's training time, over all its sessions", 'artefact (trainer_state.json)', '< 6 h; ~6 h; < 3 h',

@@ -10,12 +10,12 @@ from functools import lru_cache
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['LENGTH_CLAIMS', 'TEXT_TARGETS', 'CONFIG_SRC', 'paper_sized', 'split_rules', 'check_split', 'smallest_stratum',
-           'check_split_rule', 'check_leakage', 'real_material', 'tile_sizes', 'check_real_data', 'check_categories',
-           'length_stats', 'tokenizer_name', 'caption_length_table', 'is_paligemma_tokenizer', 'check_caption_lengths',
-           'meta_paligemma', 'lora_by_tower', 'target_shapes', 'check_architecture', 'lora_scale', 'check_lora_rule',
-           'table2_readings', 'check_adapter', 'check_quant', 'prompt_layout', 'check_prompt', 'check_versions',
-           'arxiv_month', 'check_citations', 'method_claims']
+__all__ = ['LENGTH_CLAIMS', 'TEXT_TARGETS', 'CONFIG_SRC', 'paper_sized', 'paper_split', 'split_rules', 'check_split',
+           'smallest_stratum', 'check_split_rule', 'check_leakage', 'real_material', 'tile_sizes', 'check_real_data',
+           'check_categories', 'length_stats', 'tokenizer_name', 'caption_length_table', 'is_paligemma_tokenizer',
+           'check_caption_lengths', 'meta_paligemma', 'lora_by_tower', 'target_shapes', 'check_architecture',
+           'lora_scale', 'check_lora_rule', 'table2_readings', 'check_adapter', 'check_quant', 'prompt_layout',
+           'check_prompt', 'check_versions', 'arxiv_month', 'check_citations', 'method_claims']
 
 # %% ../nbs/05_method.ipynb #625b21af
 import datasets
@@ -43,11 +43,18 @@ def paper_sized(n:int, # number of images
     src = np.concatenate([src, np.repeat(list(SOURCE_SIZES)[:1], n - len(src))])
     return pd.DataFrame({'image': [f'{s}_{i}.jpg' for i, s in enumerate(src)], 'source': src})
 
+@lru_cache(None)
+def paper_split(n:int, # number of images
+                seed:int=42, # split seed
+               ) -> dict:
+    "`split_riscm(scheme='paper')` of `paper_sized(n)`: the split the paper runs use, on the paper's image count (computed once)."
+    return split_riscm(paper_sized(n), seed=seed)
+
 def split_rules(n:int, # number of images
                 seed:int=42, # split seed
                ) -> dict:
     "(train, test) sizes three real 80/20 splitters give for `n` images."
-    ours = split_riscm(paper_sized(n), seed=seed)
+    ours = paper_split(n, seed)
     a, b = torch.utils.data.random_split(range(n), [0.8, 0.2], generator=torch.Generator().manual_seed(seed))
     hf = datasets.Dataset.from_dict({'i': list(range(n))}).train_test_split(test_size=0.2, seed=seed)
     return {"riscm_paper split_riscm(scheme='paper')": (len(ours['train']), len(ours['test'])),
@@ -566,7 +573,7 @@ def method_claims(pv:dict, # paper values
                  ) -> list:
     "Every line of §II-§III that needs no training run, in the paper's order (what r=16 costs is `riscm_paper.cost`'s)."
     n = paper_value(pv, 'dataset.images')
-    rules, leak = split_rules(n), splits if paper_run else split_riscm(paper_sized(n))
+    rules, leak = split_rules(n), splits if paper_run else paper_split(n)
     return (check_split(pv, t1, rules, paper_run) + check_split_rule(pv, rules) + check_leakage(pv, leak, paper_run)
             + check_real_data(pv, mat) + check_categories(pv, splits['train']) + check_caption_lengths(pv, **lengths)
             + check_architecture(pv, lib) + check_lora_rule(pv, lib) + check_adapter(pv, t2)
