@@ -258,7 +258,7 @@ def check_caption_lengths(pv:dict, # paper values
         if judged: v = judge(ok(t.loc['tokens'], p[s]))
         elif s == 'max': v = DISAGREES if t.loc['words', 'over_32'] else CANNOT
         else: v = CANNOT
-        note = ('' if judged else "; not the paper's training portion in PaliGemma's tokenizer, so not judged" if s != 'max' else
+        note = ('' if judged or (s != 'max' and tokenizer is None) else "; not the paper's training portion, so not judged" if s != 'max' else
                 f"; {int(t.loc['words', 'over_32']):,} captions have more than 32 words, so more than 32 tokens in a tokenizer that keeps "
                 "words apart (assumed of PaliGemma's)")
         out.append(paper_claim(pv, keys, text, ours, src + note, v, paper=paper_text(pv, keys[0]) if s != 'max' else '<= 32 tokens'))
