@@ -4,38 +4,38 @@
 
 # %% ../nbs/05_audit.ipynb #558c29c3
 from __future__ import annotations
-import inspect, json, math
+import contextlib, json, math, tempfile, warnings
 from dataclasses import asdict
+from functools import lru_cache
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['LITERAL_ROWS', 'GB_PER_GIB', 'HPARAMS', 'PV_HPARAM', 'RESULT_TOL', 'COLOURS', 'UNCHECKABLE', 'paper_preset',
-           'check_schedule', 'check_steps', 'session_seconds', 'run_times', 'literal_hours', 'check_time', 'r16_rows',
-           'check_memory', 'check_full_ft_cost', 'check_hparams', 'check_quality', 'check_metric_defs', 'predictions',
-           'loss_floor', 'plateau_step', 'check_results', 'added_colours', 'check_outputs', 'check_uncheckable',
-           'audit_claims', 'make_audit']
+__all__ = ['HPARAMS', 'PV_HPARAM', 'BLEU_CASES', 'METEOR_CASES', 'RESULT_TOL', 'COLOURS', 'UNCHECKABLE', 'check_schedule',
+           'check_steps', 'check_hparams', 'check_quality', 'meteor_behaviour', 'merge_behaviour', 'check_metric_defs',
+           'predictions', 'loss_floor', 'plateau_step', 'check_results', 'added_colours', 'check_outputs',
+           'check_uncheckable', 'audit_inputs', 'read_of', 'audit_claims', 'make_audit']
 
 # %% ../nbs/05_audit.ipynb #6f44438f
 import numpy as np
 import pandas as pd
+import torch
+import transformers
 from transformers import Trainer
 
 # %% ../nbs/05_audit.ipynb #052f532f
-from .claims import (AS_IMPLEMENTED, CANNOT, CONFIRMED, CONSISTENT, SELF_CHECK, _fmt, bench_rows, check_quotes, claim, find_paper,
-                                judge, load_library_evidence, load_references, paper_claim, shown, verdict, write_audit)
+from .claims import (AS_IMPLEMENTED, BENCH, BENCH_SRC, CANNOT, CONFIRMED, CONSISTENT, PAPER_SRC, REAL_SRC, SELF_CHECK, _fmt,
+                                bench_rows, check_quotes, claim, find_paper, judge, load_library_evidence, load_references,
+                                non_claims, paper_claim, paper_text, shown, verdict, write_audit)
 from .claims import AGREES, DISAGREES, load_paper_values, paper_value  # also what other modules import from here
-from .config import LITERAL, PRESETS, Preset, plan
+from .config import PRESETS, Preset, plan
 from .consistency import appendix_terms, consistency_claims, mean_length, one_word_share, paper_examples, term_rows, words
+from .cost import cost_claims, paper_preset
+from .evaluation import load_for_eval, paper_bleu, paper_meteor, score_captions
 from .figures import (PAPER_NAMES, RUN_NAMES, _tokenizer, load_manifest, load_runs, log_history, preset_label, run_metric,
                                  table1, table2)
-from .method import TEXT_TARGETS, _lora_count, meta_paligemma, method_claims, real_material, step_flops, tokenizer_name
-from .model import count_params
+from .method import is_paligemma_tokenizer, method_claims, real_material, tokenizer_name
+from .model import add_lora, fake_caption_batch, load_model, make_tiny_checkpoint
 from .train import RiscmTrainer
-
-# %% ../nbs/05_audit.ipynb #b43003c8
-def paper_preset() -> tuple:
-    "(name, Preset) of the code's paper recipe as printed: 'paper-r8-literal'."
-    return 'paper-r8-literal', PRESETS['paper-r8-literal']
 
 # %% ../nbs/05_audit.ipynb #86b7bcc8
 def check_schedule(pv:dict, # paper values
@@ -48,10 +48,10 @@ def check_schedule(pv:dict, # paper values
     stated = paper_value(pv, 'hparams.batch_size') * paper_value(pv, 'hparams.grad_accum')
     rule = (f"HF Trainer's rule ceil(ceil({n:,}/{pp.batch_size})/{pp.grad_accum}) per epoch, as riscm_paper.config.plan writes it, "
             f"for PRESETS[{name!r}]")
-    return [paper_claim(pv, ['training.steps_per_epoch', 'training.steps_formula'], 'optimiser steps per epoch', want['steps_per_epoch'],
+    return [paper_claim(pv, ['training.steps_per_epoch', 'training.steps_formula'], 'optimiser steps per epoch', f"{want['steps_per_epoch']:,} steps",
                         f"{rule} ({n:,} / {eff} = {n / eff:,.1f})", verdict(paper_value(pv, 'training.steps_per_epoch'), want['steps_per_epoch']),
                         finding='training.steps'),
-            paper_claim(pv, 'training.total_steps', f'total steps = {pp.epochs:g} epochs x steps per epoch', want['total_steps'],
+            paper_claim(pv, 'training.total_steps', f'total steps = {pp.epochs:g} epochs x steps per epoch', f"{want['total_steps']:,} steps",
                         f"{rule}, x {pp.epochs:g} epochs", verdict(paper_value(pv, 'training.total_steps'), want['total_steps']), finding='training.steps'),
             paper_claim(pv, ['hparams.effective_batch', 'hparams.batch_size', 'hparams.grad_accum'], 'effective batch = 2 x 4', stated,
                         "the micro-batch and accumulation §III-D states, multiplied", verdict(paper_value(pv, 'hparams.effective_batch'), stated, kind=CONSISTENT),
@@ -65,164 +65,25 @@ def check_steps(pv:dict, # paper values
                 n_train:int, # training images of the artefact's split
                 runs:dict, # run key -> `load_run` (r8, r16)
                 roots:dict|None=None, # path labels for `shown`
+                preset_name:str='paper', # the manifest's preset: on anything but 'paper', the demo's own numbers
                ) -> list:
-    "Self-check of the artefact: each run's step count and logging cadence."
-    claims = []
+    "Self-check of the artefact: each run's step count and logging cadence against its own preset."
+    claims, sec = [], None if preset_name == 'paper' else 'demo'
     for key, run in runs.items():
         preset, state = Preset.load(run['dir']), run['state']
         want, name, f = plan(preset, n_train)['total_steps'], RUN_NAMES.get(key, key), shown(run['dir']/'trainer_state.json', roots)
-        claims.append(claim(f'{name}: optimiser steps run', 'artefact self-check', want, state.get('global_step'),
-                            f"expected from {shown(run['dir']/'preset.json', roots)} ({n_train:,} train images, batch {preset.batch_size}, "
-                            f"accum {preset.grad_accum}, epochs {preset.epochs:g}, max_steps {preset.max_steps}); observed: global_step of {f}",
-                            verdict(want, state.get('global_step'), kind=SELF_CHECK), 'training.total_steps'))
+        claims.append(paper_claim(pv, 'training.total_steps', f'{name}: optimiser steps run as its preset plans',
+                                  f"{_fmt(state.get('global_step'))} run, {want:,} planned",
+                                  f"planned from {shown(run['dir']/'preset.json', roots)} ({n_train:,} train images, batch {preset.batch_size}, "
+                                  f"accum {preset.grad_accum}, epochs {preset.epochs:g}, max_steps {preset.max_steps}); run: global_step of {f}",
+                                  verdict(want, state.get('global_step'), kind=SELF_CHECK), section=sec))
         history, every = log_history(state), preset.logging_steps
         regular = bool((history.step % every == 0).all()) and len(history) == state.get('global_step', 0) // every
-        claims.append(claim(f'{name}: loss logged every {every} steps', 'artefact self-check', every,
-                            every if regular else f'{len(history)} entries at steps {history.step.head(3).tolist()}...',
-                            f"log_history of {f}: {len(history)} loss entries up to step {state.get('global_step')}",
-                            judge(regular, SELF_CHECK), ['fig2.logging_every', 'hparams.logging_steps']))
+        claims.append(paper_claim(pv, ['fig2.logging_every', 'hparams.logging_steps'], f'{name}: loss logged as its preset sets',
+                                  f'every {every} steps ({len(history)} entries)' if regular else f'{len(history)} entries at steps {history.step.head(3).tolist()}...',
+                                  f"log_history of {f}: {len(history)} loss entries up to step {state.get('global_step')}; preset logging_steps {every}",
+                                  judge(regular, SELF_CHECK), paper=paper_text(pv, 'fig2.logging_every'), section=sec))
     return claims
-
-# %% ../nbs/05_audit.ipynb #f493f71d
-def session_seconds(state:dict, # a parsed trainer_state.json
-                   ) -> dict:
-    "Training time over every session of a run: recorded per session summary, estimated for the steps no summary covers."
-    sums, steps = [h for h in state.get('log_history', []) if 'train_runtime' in h], int(state.get('global_step') or 0)
-    covered, prev = 0, 0
-    for h in sums:  # each summary: the steps its own train() call ran
-        ran = round(h['train_runtime'] * h['train_steps_per_second']) if h.get('train_steps_per_second') else h.get('step', steps) - prev
-        covered, prev = covered + min(max(ran, 0), steps - covered), h.get('step', prev)
-    recorded = float(sum(h['train_runtime'] for h in sums))
-    est = (steps - covered) * recorded / covered if covered else 0.0
-    return dict(sessions=len(sums), steps=steps, covered_steps=covered, recorded_s=recorded, estimated_s=est, total_s=recorded + est if covered else None)
-
-# %% ../nbs/05_audit.ipynb #12877684
-def _duration(s:float|None) -> str:
-    "Seconds as minutes or hours."
-    return 'no record' if s is None else f'{s / 60:.1f} min' if s < 7200 else f'{s / 3600:.2f} h'
-
-# %% ../nbs/05_audit.ipynb #3cad0af8
-def run_times(runs:dict, # run key -> `load_run` (r8, r16)
-             ) -> str:
-    "Each run's training time over its sessions, and its device, in words."
-    out = []
-    for k, r in runs.items():
-        s = session_seconds(r['state'])
-        est = f", {_duration(s['estimated_s'])} of it estimated for {s['steps'] - s['covered_steps']:,} steps no session summary covers" if s['estimated_s'] else ''
-        out.append(f"{RUN_NAMES.get(k, k)}: {_duration(s['total_s'])} on {r['env'].get('device', 'an unknown device')} ({s['sessions']} session summary{est})")
-    return '; '.join(out)
-
-# %% ../nbs/05_audit.ipynb #f02a3641
-LITERAL_ROWS = ('paper-r8-literal', 'paper-r16-literal')  # benchmark rows of the paper's recipe as printed
-
-def literal_hours(bench:list|None, # `bench_rows`
-                  samples:int, # samples one rank of the paper's recipe trains
-                 ) -> pd.DataFrame|None:
-    "Hours one rank of the paper's recipe as printed takes at each one-GPU benchmark measurement of it; None without any."
-    rows = [r for r in bench or [] if r.get('kind') == 'train' and r.get('gpus') == 1 and r['row'] in LITERAL_ROWS]
-    if not rows: return None
-    return pd.DataFrame([dict(row=r['row'], card=r['card'], commit=r['commit'], samples_per_s=round(r['throughput'], 2),
-                              hours=round(samples / r['throughput'] / 3600, 2)) for r in rows])
-
-# %% ../nbs/05_audit.ipynb #e7dec298
-def _is_literal(preset:dict) -> bool:
-    "Whether a run's preset.json is the paper's recipe as printed (micro-batch, accumulation, checkpointing)."
-    return all(preset.get(k) == v for k, v in LITERAL.items() if k in ('batch_size', 'grad_accum', 'gradient_checkpointing'))
-
-# %% ../nbs/05_audit.ipynb #064d8e48
-def _time_evidence(h:pd.DataFrame|None, samples:int) -> str:
-    "What the benchmark says about the paper's time, in one sentence."
-    if h is None: return 'the benchmark (bench/results.jsonl, in a clone of the repository) has no measurement of the recipe as printed'
-    return (f"bench/results.jsonl, the recipe as printed on one {', '.join(sorted(set(h.card)))}: {', '.join(f'{x:g}' for x in h.samples_per_s)} "
-            f"samples/s, so {samples:,} samples (8,906 steps x 8) take {h.hours.min():.1f}-{h.hours.max():.1f} h per rank; random weights (a "
-            "step's cost does not depend on their values) and the demo's tiles and captions (about 280 tokens a sample either way, 256 of them the image's)")
-
-# %% ../nbs/05_audit.ipynb #5b06a486
-def check_time(pv:dict, # paper values
-               runs:dict, # run key -> `load_run` (r8, r16)
-               bench:list|None, # `bench_rows`
-               preset_name:str, # the manifest's preset
-              ) -> list:
-    "The paper's training times against the benchmark's measurement of its recipe, and against a paper run's own time."
-    lit = paper_preset()[1]
-    samples = plan(lit, paper_value(pv, 'training.train_images'))['total_steps'] * lit.effective_batch
-    h, own = literal_hours(bench, samples), {k: session_seconds(r['state'])['total_s'] for k, r in runs.items()}
-    measured = (preset_name == 'paper' and all(_is_literal(r['preset']) and 'A100' in r['env'].get('device', '') for r in runs.values())
-                and None not in own.values())
-    rank, both = (max(own.values()) / 3600, sum(own.values()) / 3600) if measured else (None, None)
-    lo = h.hours.min() if h is not None else None
-    ev = (f"this paper run, the recipe as printed on an A100, over all sessions: {run_times(runs)}" if measured else
-          _time_evidence(h, samples) + ("; an A100-40GB is not faster than an H200 (a third of its bf16 throughput and memory bandwidth "
-          "by the data sheets): the verdict rests on that" if h is not None else '')
-          + (f"; this paper run (not the recipe as printed on an A100, so not judged by it): {run_times(runs)}" if preset_name == 'paper' else ''))
-    ours = (f'{rank:.1f} h per rank, {both:.1f} h both' if measured else None if h is None else
-            f"{h.hours.min():.1f}-{h.hours.max():.1f} h per rank on one {'/'.join(sorted(set(h.card)))}")
-    by = lambda ok_run, ok_bench: judge(ok_run if measured else ok_bench if h is not None else None)
-    mine = [] if preset_name == 'paper' else [claim("this run's training time, over all its sessions", 'artefact (trainer_state.json)', '< 6 h; ~6 h; < 3 h',
-                                                     run_times(runs), "session_seconds of each run's trainer_state.json; a "
-                                                     f"{preset_name} run, so not the paper's time", CANNOT, section='demo')]
-    return mine + [paper_claim(pv, ['training.time.abstract', 'training.time.intro', 'training.time.discussion'], 'training takes under 6 h (per rank, read generously)',
-                        ours, ev, by(measured and rank < 6, None if lo is None or lo <= 6 else False), paper='< 6 h'),
-            paper_claim(pv, 'training.time.first', 'training takes about 6 h on a Colab A100-40GB', ours, ev +
-                        ('' if measured else "; an A100 as fast as an H200 would fit '~6 h', a slower one not: an A100 run of the recipe decides it"),
-                        judge(abs(rank - 6) <= 1) if measured else CANNOT, paper='~6 h'),
-            paper_claim(pv, 'training.time.second', 'both adapters trained in under 3 h on one GPU', ours, ev,
-                        by(measured and both < 3, None if lo is None or lo <= 3 else False), paper='< 3 h for r=8 and r=16')]
-
-# %% ../nbs/05_audit.ipynb #51c05f2c
-GB_PER_GIB = 2**30 / 1e9  # the benchmark prints GiB; the paper writes GB
-
-def r16_rows(bench:list|None, # `bench_rows`
-             batch:int|None=64, # micro-batch (or micro x accumulation) wanted; None: the recipe as printed (2 x 4)
-            ) -> list:
-    "The benchmark's r=16 training rows at `batch`: those with that micro-batch, else with that effective batch."
-    rows = [r for r in bench or [] if r.get('kind') == 'train' and str(r.get('row', '')).startswith('paper-r16')]
-    if batch is None: return [r for r in rows if (r.get('micro_batch'), r.get('grad_accum')) == (2, 4)]
-    return [r for r in rows if r.get('micro_batch') == batch] or [r for r in rows if r.get('micro_batch', 0) * r.get('grad_accum', 1) == batch]
-
-# %% ../nbs/05_audit.ipynb #a880af6a
-def _peak(rows:list) -> tuple:
-    "(largest peak in GB, the rows in words)."
-    return (max(r['peak_gib'] for r in rows) * GB_PER_GIB,
-            '; '.join(f"{r['row']} ({r['card']}, {r['commit']}, {r.get('micro_batch')} x {r.get('grad_accum')}): {r['peak_gib']:.1f} GiB" for r in rows))
-
-# %% ../nbs/05_audit.ipynb #3a8943ca
-def check_memory(pv:dict, # paper values
-                 bench:list|None, # `bench_rows`
-                ) -> list:
-    "§III-C's ~23 GB at r=16 and batch 64, and §VI-C's 'below 24 GB', against the benchmark's peaks."
-    v = lambda k: paper_value(pv, k)
-    r8 = [f"{r['peak_gib']:.1f}" for r in bench or [] if r.get('row') == 'paper-r8-literal' and r.get('gpus') == 1]
-    ctx = f"; for scale, the recipe as printed at r=8 (2 x 4) peaks at {', '.join(r8)} GiB" if r8 else ''
-    none = "not measured yet: bench/results.jsonl has no r=16 row at batch 64 (python bench/bench.py --rows paper-r16-literal --set batch_size=64 would add one)"
-    at64, printed = r16_rows(bench), r16_rows(bench, None)
-    gb, rows = (_peak(at64)[0], _peak(at64)[1] + f"; torch.cuda.max_memory_allocated (nvidia-smi shows more), GiB x {GB_PER_GIB:.4f} = GB, within 10 % for '~'") if at64 else (None, none)
-    gb2, rows2 = _peak(printed) if printed else (gb, rows)
-    which = ' (the recipe as printed, 2 x 4)' if printed else ' (batch 64)' if at64 else ''
-    return [paper_claim(pv, ['memory.peak_gb', 'memory.peak_batch'], 'peak training memory ~23 GB (r=16, batch 64)', None if gb is None else round(gb, 1),
-                        f"{rows}{ctx}", judge(None if gb is None else abs(gb - v('memory.peak_gb')) <= 0.1 * v('memory.peak_gb')),
-                        paper=f"~{v('memory.peak_gb')} GB"),
-            paper_claim(pv, ['memory.r16_below_gb', 'memory.budget_gb'], 'r=16 stays below 24 GB, within the 40 GB A100', None if gb2 is None else round(gb2, 1),
-                        f"{rows2}{which}{ctx}",
-                        judge(None if gb2 is None else gb2 < v('memory.r16_below_gb') < v('memory.budget_gb')), paper=f"< {v('memory.r16_below_gb')} GB")]
-
-# %% ../nbs/05_audit.ipynb #35f7016e
-def check_full_ft_cost(pv:dict, # paper values
-                       bench:list|None, # `bench_rows`
-                      ) -> list:
-    "§VI-C's 'more than an order of magnitude cheaper than full fine-tuning a 3B model in 16-bit', in FLOPs and in memory."
-    n = count_params(meta_paligemma('real'))
-    lora = _lora_count(meta_paligemma('real'), 8, TEXT_TARGETS + ('multi_modal_projector.linear',))
-    flops = step_flops(0, n, True) / step_flops(n, lora, True)
-    peaks = [r['peak_gib'] * GB_PER_GIB for r in bench or [] if r.get('row') == 'paper-r8-literal' and r.get('gpus') == 1]
-    mem = 16 * n / 1e9 / max(peaks) if peaks else None
-    ours = dict(flops=f'{flops:.2f}x') | (dict(memory=f'{mem:.1f}x') if mem else {})
-    return [paper_claim(pv, 'discussion.cheaper_than_full_ft', 'Q-LoRA is over 10x cheaper than 16-bit full fine-tuning', ours,
-                        f"step_flops of {n:,} parameters all trained against {lora:,} adapter parameters on a frozen base (checkpointing both)"
-                        + (f"; 16 bytes x {n:,} = {16 * n / 1e9:.1f} GB of training state against the benchmark's largest peak of the recipe as "
-                           f"printed, {max(peaks):.1f} GB" if peaks else '; no benchmark peak here for the memory ratio')
-                        + '; rests on the 2-FLOPs-per-product and 16-bytes-per-parameter accounting, before activations',
-                        judge(max(flops, mem or 0) >= paper_value(pv, 'discussion.cheaper_than_full_ft')), paper='> 10x')]
 
 # %% ../nbs/05_audit.ipynb #706449f0
 HPARAMS = ('epochs', 'batch_size', 'grad_accum', 'lr', 'warmup_steps', 'optim', 'adam_beta2', 'weight_decay',
@@ -256,17 +117,16 @@ def check_hparams(pv:dict, # paper values
                   presets:dict, # run key -> preset.json of the adapted runs (r8, r16)
                   preset_name:str, # the manifest's preset
                  ) -> list:
-    "The stated hyper-parameters against the runs' preset.json (paper preset) or the code's recipe as printed."
-    cs, (pname, pp) = [], paper_preset()
-    code = {**asdict(pp), 'model': pp.model.split('/')[-1]}
+    "The stated hyper-parameters against the runs' preset.json (paper preset) or the code's recipe as printed at both ranks."
+    cs, runs_own = [], preset_name == 'paper'
+    code = {'r8': asdict(PRESETS['paper-r8-literal']), 'r16': asdict(PRESETS['paper-r16-literal'])}
     fast = "; the paper preset computes §III-D's maths the fast way (bench/RESULTS.md, 'Same maths')"
     for k in HPARAMS + ('r', 'alpha', 'quant', 'model', 'gradient_checkpointing', 'bf16', 'report_to', 'decode'):
         p, key = _paper_hparam(pv, k), PV_HPARAM.get(k, f'hparams.{k}')
         keys = [key] + (['abstract.ranks'] if k == 'r' else ['hparams.top_p'] if k == 'decode' else ['hparams.bnb_config'] if k == 'quant' else [])
-        runs_own = preset_name == 'paper' or k in ('r', 'alpha')
-        ours = _runs_hparam(presets, k) if runs_own else code.get(k)
+        ours = _runs_hparam(presets if runs_own else code, k)
         ev = ("the adapted runs' preset.json" + (fast if k in ('batch_size', 'grad_accum', 'gradient_checkpointing') else '') if runs_own else
-              f"riscm_paper.config.PRESETS[{pname!r}].{k} (this {preset_name} run used {_fmt(_runs_hparam(presets, k))})")
+              f"riscm_paper.config.PRESETS['paper-r8-literal' / 'paper-r16-literal'].{k} (this {preset_name} run used {_fmt(_runs_hparam(presets, k))})")
         cs.append(paper_claim(pv, keys, f'hyper-parameter {k}', ours, ev, judge(_same(p, ours), AS_IMPLEMENTED), paper=p))
     return cs + [paper_claim(pv, 'training.framework', 'fine-tuned with Hugging Face Trainer', 'RiscmTrainer(transformers.Trainer)',
                              'riscm_paper.train.RiscmTrainer, the class train() runs, subclasses transformers.Trainer',
@@ -292,29 +152,79 @@ def check_quality(pv:dict, # paper values
                  for run, m in metrics.items()]
 
 # %% ../nbs/05_audit.ipynb #296f10ad
+BLEU_CASES = {('a b c d e f', 'a b c d x f'): (5/6 * 3/5 * 2/4 * 1/3) ** 0.25,  # precisions counted by hand, equal lengths: no penalty
+              ('a b c d', 'a b c d e f g h'): math.exp(1 - 8 / 4)}  # every n-gram matches, half the length: the penalty alone
+METEOR_CASES = ('the car is red', 'the auto is red', 'the banana is red', 'red is the car')  # reference; itself, a synonym, another word, shuffled
+
+def meteor_behaviour() -> dict:
+    "`paper_meteor` of each of METEOR_CASES against the first: what alignment, synonymy and fragmentation do to it."
+    ref, *hyps = METEOR_CASES
+    return {h: round(paper_meteor([h], [[ref]])['meteor'], 4) for h in (ref, *hyps)}
+
+# %% ../nbs/05_audit.ipynb #db1163f7
+@contextlib.contextmanager
+def _quiet():
+    "No progress bars or warnings from transformers while the audit loads its tiny checkpoint (the process's setting restored)."
+    was = transformers.utils.logging.is_progress_bar_enabled()
+    transformers.utils.logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings(): warnings.simplefilter('ignore'); yield
+    finally:
+        if was: transformers.utils.logging.enable_progress_bar()
+
+@lru_cache(None)
+def merge_behaviour() -> dict:
+    "What `load_for_eval` makes of a tiny PaliGemma with a random adapter: LoRA layers left, logits against the adapter's and the base's."
+    cpu = {'': 'cpu'}
+    with tempfile.TemporaryDirectory() as d, _quiet(), torch.random.fork_rng(devices=[]):
+        d = Path(d); torch.manual_seed(0)
+        model = add_lora(load_model(make_tiny_checkpoint(d/'base', ['a road .', 'many trees near a river .']), quant='fp32', device_map=cpu), r=2)
+        for n, p in model.named_parameters():
+            if 'lora_B' in n: torch.nn.init.normal_(p, std=0.05)  # peft starts B at zero: an adapter that does something
+        model.save_pretrained(d/'adapter')
+        batch = {k: v for k, v in fake_caption_batch(model.config).items() if k != 'labels'}
+        merged, _ = load_for_eval(d/'base', d/'adapter', quant='fp32', device_map=cpu)
+        with torch.no_grad():
+            lora, out = model.eval()(**batch).logits, merged(**batch).logits
+            with model.disable_adapter(): base = model(**batch).logits
+    return dict(lora_layers=sum('lora_' in n for n, _ in merged.named_modules()), vs_adapter=float((out - lora).abs().max()),
+                vs_base=float((out - base).abs().max()))
+
+# %% ../nbs/05_audit.ipynb #31b73b36
 def check_metric_defs(pv:dict, # paper values
                       metrics:dict, # run key -> parsed metrics.json
+                      paper_run:bool=True, # the manifest's preset is 'paper' (else the runs' names are the demo's)
                      ) -> list:
-    "§IV-B/C: metric names and definitions, checkpoints evaluated, adapter merging."
-    import riscm_paper.evaluation as E  # the module's own source is the evidence for the merge claim
-    import nltk.translate.meteor_score as M  # nltk's METEOR, as HF evaluate's 'meteor' wraps it
-    names = sorted({PAPER_NAMES[k][1] for m in metrics.values() for k in m['metrics'] if k in PAPER_NAMES})
-    b, ms = E.paper_bleu(['a b c d'], [['a b c d e f g h']]), inspect.getsource(M)
-    bleu_ok = b['precisions'] == [1.0] * 4 and math.isclose(b['bleu'], math.exp(1 - 8 / 4))
-    merges = 'merge_and_unload' in inspect.getsource(E.load_for_eval)
-    return [paper_claim(pv, 'metrics.names', 'metrics: BLEU-4 and METEOR', names, "paper-family metric names in the runs' metrics.json",
+    "§IV-B/C: metric names and definitions, checkpoints evaluated, adapter merging, each on what the code does."
+    names = sorted({PAPER_NAMES[k][1] for m in metrics.values() for k in m['metrics'] if k in PAPER_NAMES} if paper_run else
+                   {PAPER_NAMES[k][1] for k in score_captions(['a road .'], [['a road .']], metrics='paper') if k in PAPER_NAMES})
+    bleu = {f'{h} / {r}': round(paper_bleu([h], [[r]])['bleu'], 4) for h, r in BLEU_CASES}
+    met, mg = meteor_behaviour(), merge_behaviour()
+    ref, (same_, syn, other, shuf) = METEOR_CASES[0], (met[h] for h in METEOR_CASES)
+    meteor_ok = same_ > 0.95 and syn == same_ > other and shuf < same_
+    merged = mg['lora_layers'] == 0 and mg['vs_adapter'] < 1e-4 < mg['vs_base']
+    return [paper_claim(pv, 'metrics.names', 'metrics: BLEU-4 and METEOR', names,
+                        "paper-family metric names in the runs' metrics.json" if paper_run else
+                        "the paper-family metrics riscm_paper.scoring.score_captions(metrics='paper') writes (a demo run's metrics.json are the demo's)",
                         verdict(sorted(paper_value(pv, 'metrics.names')), names, kind=AS_IMPLEMENTED)),
-            paper_claim(pv, 'metrics.bleu_definition', 'BLEU: n-gram precisions with a brevity penalty', dict(bleu=round(b['bleu'], 4), brevity_penalty=round(b['brevity_penalty'], 4)),
-                        "riscm_paper.evaluation.paper_bleu of 'a b c d' against 'a b c d e f g h': all n-grams match, so a score below 1 is the "
-                        'brevity penalty (exp(1 - 8/4) = 0.3679), and the 4 precisions are averaged geometrically', judge(bleu_ok, AS_IMPLEMENTED)),
-            paper_claim(pv, 'metrics.meteor_definition', 'METEOR: unigram alignment with synonymy and a fragmentation penalty',
-                        dict(wordnet='wordnet' in ms, fragmentation='frag' in ms), 'words in the source of nltk.translate.meteor_score',
-                        judge('wordnet' in ms and 'frag' in ms)),
-            paper_claim(pv, 'eval.checkpoints', 'three checkpoints evaluated (base, r=8, r=16)', len(metrics), 'runs in the manifest',
-                        verdict(paper_value(pv, 'eval.checkpoints'), len(metrics), kind=AS_IMPLEMENTED)),
-            paper_claim(pv, 'eval.merge_adapter', 'adapter merged into the backbone at evaluation', dict(ours_merges=merges),
-                        "'merge_and_unload' in the source of riscm_paper.evaluation.load_for_eval; it merges into a bf16/fp32 copy, not the "
-                        '4-bit backbone (peft 0.10 can, with rounding errors: see the library lines)', judge(merges, AS_IMPLEMENTED))]
+            paper_claim(pv, 'metrics.bleu_definition', 'BLEU: n-gram precisions with a brevity penalty', bleu,
+                        "riscm_paper.evaluation.paper_bleu of each prediction / reference: 'a b c d e f' has precisions 5/6, 3/5, 2/4, 1/3 "
+                        "(counted by hand) and the reference's length, so its score is their geometric mean, 0.5373; 'a b c d' matches every "
+                        "n-gram at half the length, so its score is the brevity penalty alone, exp(1 - 8/4) = 0.3679",
+                        judge(all(math.isclose(bleu[f'{h} / {r}'], want, abs_tol=1e-4) for (h, r), want in BLEU_CASES.items()), AS_IMPLEMENTED)),
+            paper_claim(pv, 'metrics.meteor_definition', 'METEOR: unigram alignment with synonymy and a fragmentation penalty', met,
+                        f"riscm_paper.evaluation.paper_meteor (nltk's METEOR, as HF evaluate's) against '{ref}': the copy aligns every unigram; "
+                        f"'auto', a WordNet synonym of 'car', scores as the copy ({syn}), above an unrelated word ({other}); the same four words "
+                        f"out of order score {shuf}: the fragmentation penalty. nltk matches synonyms after stemming (so 'automobile' would not count)",
+                        judge(meteor_ok)),
+            paper_claim(pv, 'eval.checkpoints', 'three checkpoints evaluated (base, r=8, r=16)', f'{len(metrics) if paper_run else len(RUN_NAMES)} checkpoints',
+                        'runs in the manifest' if paper_run else f"the runs a reproduce manifest must hold (riscm_paper.figures.RUN_NAMES: {', '.join(RUN_NAMES)})",
+                        verdict(paper_value(pv, 'eval.checkpoints'), len(metrics) if paper_run else len(RUN_NAMES), kind=AS_IMPLEMENTED)),
+            paper_claim(pv, 'eval.merge_adapter', 'adapter merged into the backbone at evaluation',
+                        dict(lora_layers_left=mg['lora_layers'], logits_vs_adapter=f"{mg['vs_adapter']:.1e}", logits_vs_base=f"{mg['vs_base']:.3f}"),
+                        "merge_behaviour: riscm_paper.evaluation.load_for_eval on a tiny PaliGemma with a random adapter (largest logit differences); "
+                        "it merges into an fp32/bf16 copy, not the 4-bit backbone (peft 0.10 can, with rounding errors: see the library lines)",
+                        judge(merged, AS_IMPLEMENTED))]
 
 # %% ../nbs/05_audit.ipynb #3cf6dd21
 def predictions(run:dict, # `load_run` result
@@ -350,12 +260,13 @@ def _loss_lines(pv:dict, hs:dict, judge_:callable, tol:callable, where:dict, sec
                        f"loss_floor (mean of the last 10 % of logged losses) of {where[k]}" + tol(key), judge_(key, round(loss_floor(hs[k]), 3)),
                        paper=paper_value(pv, key), section=sec) for k, key in (('r8', 'fig2.r8_floor'), ('r16', 'fig2.r16_floor'))]
     start, pl = {RUN_NAMES[k]: float(h.loss.iloc[0]) for k, h in hs.items()}, {RUN_NAMES[k]: plateau_step(h) for k, h in hs.items()}
+    steps = {k: f'step {x:,}' for k, x in pl.items()}
     both = lambda key, xs: CANNOT if sec else judge(all(judge_(key, x) == CONFIRMED for x in xs))
     return out + [paper_claim(pv, 'fig2.start_loss', 'both runs start near 4.0', start, 'first logged loss of each run' + tol('fig2.start_loss'),
                               both('fig2.start_loss', start.values()), section=sec),
-                  paper_claim(pv, 'fig2.plateau_step', 'stable plateau after ~7,500 steps', pl, 'plateau_step (rolling mean of 5 logged '
+                  paper_claim(pv, 'fig2.plateau_step', 'stable plateau after ~7,500 steps', steps, 'plateau_step (rolling mean of 5 logged '
                               'losses within 5 % of the floor from there on)' + tol('fig2.plateau_step'), both('fig2.plateau_step', pl.values()), section=sec),
-                  paper_claim(pv, 'fig2.r8_converges_faster', 'r=8 converges faster than r=16', pl, 'plateau_step of each run: the earlier '
+                  paper_claim(pv, 'fig2.r8_converges_faster', 'r=8 converges faster than r=16', steps, 'plateau_step of each run: the earlier '
                               'plateau converged faster (speed, not the floor)', CANNOT if sec else judge(pl['r=8'] < pl['r=16']), section=sec)]
 
 # %% ../nbs/05_audit.ipynb #06c26913
@@ -376,7 +287,7 @@ def check_results(pv:dict, # paper values
     lens = {RUN_NAMES[k]: round(mean_length(pred[k], tokenizer), 2) for k in ('r8', 'r16')} if tokenizer is not None else None
     lo, hi = (float(x) for x in str(paper_value(pv, 'results.qlora_mean_tokens')).split('-'))
     hs = {k: log_history(runs[k]['state']) for k in ('r8', 'r16')}
-    return [paper_claim(pv, 'results.base_one_word_share', 'PG-Base answers with one word (% of test images)', share,
+    return [paper_claim(pv, 'results.base_one_word_share', 'PG-Base answers with one word (% of test images)', f'{share:g} %',
                         f'one_word_share of {ev("base")}' + tol('results.base_one_word_share'), judge_('results.base_one_word_share', share), section=sec),
             paper_claim(pv, 'results.qlora_mean_tokens', 'Q-LoRA captions average 11-12 tokens', lens,
                         f"mean_length in tokens of {ev('r8')} and {ev('r16')}; {tokenizer_name(tokenizer, roots) if tokenizer is not None else 'no tokenizer'}; "
@@ -432,9 +343,7 @@ UNCHECKABLE = {  # paper_values key(s) -> (the claim, what would check it)
                                     "out of the LoRA targets against one with it (a LORA_TARGETS entry without multi_modal_projector.linear); not run here"),
     'intro.plis_degeneration': ('without prompt masking, runs degenerated ("plis plis plis")', 'a run with the prompt inside the loss (labels on every '
                                 'token) and its captions read; the artefact always masks through suffix=, so it has no such run'),
-    'future.fusion_ranks': ('future work: adapter fusion mixing r=4 and r=8', 'future work: nothing was run'),
-    'abstract.hardware': ('trained on one Colab A100 (40 GB)', "the paper's machine; the time and memory lines hold its numbers against an H200's"),
-    'dataset.name': ("the data set's name", 'a name, spelled RISC(M), RISCM, Full-RISCM, Full-RISC, FULL-RISCM, RISC-M and FULL-RISC-M; nothing to check'),
+    'abstract.hardware': ('trained on one Colab A100 (40 GB)', "the paper's machine; the time and memory lines hold its numbers against the benchmark's H100 and H200 rows"),
 }
 
 # %% ../nbs/05_audit.ipynb #3414326a
@@ -445,12 +354,30 @@ def check_uncheckable(pv:dict, # paper values
 
 # %% ../nbs/05_audit.ipynb #58df7598
 def _length_args(m:dict, splits:dict, mat:dict|None, tok, roots:dict) -> dict:
-    "What the caption-length lines measure: a paper run's training split in its tokenizer, or the shared real captions."
+    "What the caption-length lines measure: a paper run's training split, or the shared real captions; tokens in PaliGemma's tokenizer only."
+    tok = tok if is_paligemma_tokenizer(tok) else None
     if m['preset'] == 'paper' and mat and mat['kind'] == 'run':
         caps = [c for cs in splits['train'].captions for c in cs]
-        return dict(captions=caps, tokenizer=tok, source=f"{{data}}'s training split ({len(splits['train']):,} images)", roots=roots,
-                    judged=tok is not None and len(tok) >= 257_000)  # PaliGemma's SentencePiece: 257,216 entries
+        return dict(captions=caps, tokenizer=tok, source=f"{{data}}'s training split ({len(splits['train']):,} images)", roots=roots, judged=tok is not None)
     return dict(captions=mat['captions'] if mat else [], tokenizer=tok, source=f"{mat['where']}/captions_partial.csv" if mat else '', roots=roots)
+
+# %% ../nbs/05_audit.ipynb #576dab42
+def audit_inputs(m:dict, # `load_manifest` result
+                 real:Path|None=None, # shared real test material; None: `find_real_riscm()` (a paper run reads its own data)
+                 paper:Path|None=None, # the paper's text; None: `find_paper()`
+                 bench:list|Path|None=None, # `bench_rows` or a results.jsonl; None: the repository's
+                ) -> dict:
+    "What the audit reads besides the reproduce folder: `paper` (a file), `real` (`real_material`) and `bench` (rows); None where not found."
+    p = Path(paper) if paper is not None else find_paper()
+    rows = bench if isinstance(bench, list) else bench_rows(bench)
+    return dict(paper=p if p is not None and p.is_file() else None, real=real_material(m, real), bench=rows)
+
+def read_of(inputs:dict, # `audit_inputs`
+           ) -> dict:
+    "`inputs` in words for the headline: SOURCES entry -> where and what was found, or None."
+    p, mat, rows = inputs['paper'], inputs['real'], inputs['bench']
+    return {PAPER_SRC: p and shown(p), BENCH_SRC: None if rows is None else f'{BENCH}, {len(rows):,} rows',
+            REAL_SRC: mat and f"{mat['where']}: {len(mat['images']):,} image ids, {len(mat['captions']):,} captions"}
 
 # %% ../nbs/05_audit.ipynb #6822b3c9
 def audit_claims(m:dict, # `load_manifest` result
@@ -459,20 +386,22 @@ def audit_claims(m:dict, # `load_manifest` result
                  real:Path|None=None, # shared real test material; None: `find_real_riscm()` (a paper run reads its own data)
                  tokenizer=None, # tokenizer for token counts; None: the manifest model's (words only if it cannot load)
                  paper:Path|None=None, # the paper's text; None: `find_paper()`
-                 bench:list|None=None, # `bench_rows`; None: the repository's
+                 bench:list|Path|None=None, # `bench_rows` or a results.jsonl; None: the repository's
+                 inputs:dict|None=None, # `audit_inputs`, when the caller has them (then `real`, `paper`, `bench` are not read)
                 ) -> list:
     "Every claim of the paper, with evidence and verdict, for the reproduce folder `m`."
     trained, name = {k: runs[k] for k in ('r8', 'r16')}, m['preset']
     splits = Preset.load(runs['r8']['dir']).splits(m['data'])
     roots = {'{data}': m['data'], '{model}': m['model'], **({'{out}': Path(m['source']).parent} if Path(m['source']).is_file() else {})}
     tok = tokenizer if tokenizer is not None else _tokenizer(m['model'])
-    mat, bench = real_material(m, real), bench if bench is not None else bench_rows()
-    lib = load_library_evidence()
-    return ([check_quotes(pv, paper or find_paper())]
-            + method_claims(pv, splits, table1(splits, pv), table2(pv), name == 'paper', mat, _length_args(m, splits, mat, tok, roots), lib, load_references(), bench)
-            + check_schedule(pv) + check_steps(pv, len(splits['train']), trained, roots) + check_time(pv, trained, bench, name)
-            + check_memory(pv, bench) + check_full_ft_cost(pv, bench) + check_hparams(pv, {k: r['preset'] for k, r in trained.items()}, name)
-            + check_quality(pv, {k: r['metrics'] for k, r in runs.items()}, name) + check_metric_defs(pv, {k: r['metrics'] for k, r in runs.items()})
+    got = inputs or audit_inputs(m, real, paper, bench)
+    mat, bench, lib = got['real'], got['bench'], load_library_evidence()
+    return ([check_quotes(pv, got['paper'])]
+            + method_claims(pv, splits, table1(splits, pv), table2(pv), name == 'paper', mat, _length_args(m, splits, mat, tok, roots), lib, load_references())
+            + check_schedule(pv) + check_steps(pv, len(splits['train']), trained, roots, name) + cost_claims(pv, trained, bench, name)
+            + check_hparams(pv, {k: r['preset'] for k, r in trained.items()}, name)
+            + check_quality(pv, {k: r['metrics'] for k, r in runs.items()}, name)
+            + check_metric_defs(pv, {k: r['metrics'] for k, r in runs.items()}, name == 'paper')
             + check_results(pv, runs, name, tok, roots) + check_outputs(pv, trained, name)
             + consistency_claims(pv) + check_uncheckable(pv))
 
@@ -481,10 +410,14 @@ def make_audit(manifest:str|Path|dict, # reproduce manifest.json (or its content
                out_dir:str|Path='figures', # output folder (created)
                paper_values:str|Path|None=None, # paper values file; None: the packaged one
                extra:list=(), # further audit lines, e.g. the studies' `no_gain_claim` (on a demo run: the demo's own numbers)
+               real:Path|None=None, # shared real test material; None: `find_real_riscm()`
+               paper:Path|None=None, # the paper's text; None: `find_paper()`
+               bench:list|Path|None=None, # `bench_rows` or a results.jsonl; None: the repository's
               ) -> list[Path]:
     "Audit a reproduce folder against the paper: write `audit.md` and `audit.json` into `out_dir`."
     m = load_manifest(manifest)
-    pv = load_paper_values(paper_values)
-    lines = audit_claims(m, pv, load_runs(m)) + [c if m['preset'] == 'paper' else {**c, 'section': 'demo'} for c in extra]
+    pv, got = load_paper_values(paper_values), audit_inputs(m, real, paper, bench)
+    lines = audit_claims(m, pv, load_runs(m), inputs=got) + [c if m['preset'] == 'paper' else {**c, 'section': 'demo'} for c in extra]
     notes = [c['evidence'] for c in lines if c['evidence'].startswith('NOT CHECKED')]
-    return write_audit(lines, out_dir, preset_label(m['preset']), notes)
+    notes += [f"Not counted, not claims: {'; '.join(f'{k} ({why})' for k, why in non_claims(pv).items())}."] if non_claims(pv) else []
+    return write_audit(lines, out_dir, preset_label(m['preset']), notes, read_of(got))

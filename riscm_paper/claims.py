@@ -11,13 +11,15 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['CONFIRMED', 'CONSISTENT', 'AS_IMPLEMENTED', 'SELF_CHECK', 'DISAGREES', 'CONTRADICTS', 'NOT_AS_IMPLEMENTED',
-           'SELF_CHECK_FAILS', 'CANNOT', 'AGREES', 'KINDS', 'VERDICTS', 'ABS_PATH', 'PAPER_TEXT', 'BENCH', 'LEGEND',
-           'judge', 'same', 'verdict', 'repo_root', 'shown', 'relative', 'claim', 'paper_claim', 'find_paper',
-           'value_problems', 'check_quotes', 'load_library_evidence', 'bench_rows', 'load_references', 'verdict_counts',
-           'finding_counts', 'headline', 'write_audit', 'uncovered']
+           'SELF_CHECK_FAILS', 'CANNOT', 'AGREES', 'KINDS', 'VERDICTS', 'ABS_PATH', 'PAPER_SRC', 'REAL_SRC',
+           'BENCH_SRC', 'SOURCES', 'PAPER_TEXT', 'BENCH', 'LEGEND', 'judge', 'same', 'verdict', 'shown', 'relative',
+           'claim', 'paper_text', 'paper_claim', 'find_paper', 'value_problems', 'check_quotes',
+           'load_library_evidence', 'bench_rows', 'load_references', 'verdict_counts', 'number_findings', 'finding_ids',
+           'finding_counts', 'reading', 'headline', 'write_audit', 'recount', 'non_claims', 'uncovered']
 
 # %% ../nbs/05_claims.ipynb #29f525b5
 import numpy as np
+from .data import find_shared, repo_root  # the one place that says where shared material and the repository are
 from .figures import load_paper_values, paper_value  # the audit's modules read the paper values through here
 
 # %% ../nbs/05_claims.ipynb #d6c2cfce
@@ -69,12 +71,6 @@ def _fmt(x) -> str:
     if isinstance(x, dict): return '; '.join(f'{k}: {_fmt(v)}' for k, v in x.items())
     return str(x)
 
-# %% ../nbs/05_claims.ipynb #93ceffdb
-def repo_root() -> Path|None:
-    "The repository this package runs from (a clone or an editable install), or None for an installed wheel."
-    root = Path(str(files('riscm_paper'))).resolve().parent
-    return root if (root/'settings.ini').is_file() else None
-
 # %% ../nbs/05_claims.ipynb #48ae887a
 def shown(path, # a file or folder the evidence names
           roots:dict|None=None, # label -> folder, e.g. {'{out}': the reproduce folder, '{data}': its data folder}
@@ -98,6 +94,10 @@ def relative(s:str, # a line's text
     "`s` with every absolute path in it printed by `shown`."
     return ABS_PATH.sub(lambda m: shown(m[0], roots), s)
 
+# %% ../nbs/05_claims.ipynb #d145e1c0
+PAPER_SRC, REAL_SRC, BENCH_SRC = "the paper's text", 'the real RISC(M) data', 'the benchmark'  # what the audit reads besides the run
+SOURCES = (PAPER_SRC, REAL_SRC, BENCH_SRC)  # in the order the headline names them
+
 # %% ../nbs/05_claims.ipynb #747c5e6f
 def claim(claim:str, # the paper's claim, in a few words
           where:str, # section or table of the paper (or 'artefact self-check')
@@ -108,12 +108,23 @@ def claim(claim:str, # the paper's claim, in a few words
           keys=(), # paper_values.json key(s) the line checks
           finding:str|None=None, # lines with the same finding count once
           section:str|None=None, # 'demo': one of the demo's own numbers, apart from the findings
+          needs:str|None=None, # the material (one of SOURCES) this line rests on and did not find here
          ) -> dict:
     "One audit line (fields that are not given are left out)."
     if verdict not in VERDICTS: raise ValueError(f"unknown verdict {verdict!r}: one of {list(VERDICTS)}")
+    if needs is not None and needs not in SOURCES: raise ValueError(f"unknown material {needs!r}: one of {list(SOURCES)}")
     keys = [keys] if isinstance(keys, str) else list(keys)
     line = dict(claim=claim, where=where, paper=_fmt(paper), ours=relative(_fmt(ours)), evidence=relative(evidence), verdict=verdict)
-    return {**line, **{k: v for k, v in dict(keys=keys, finding=finding, section=section).items() if v}}
+    return {**line, **{k: v for k, v in dict(keys=keys, finding=finding, section=section, needs=needs).items() if v}}
+
+# %% ../nbs/05_claims.ipynb #e33a597e
+def paper_text(pv:dict, # paper values
+               key:str, # a key of paper_values.json
+              ):
+    "The paper's value as the paper column shows it: a number with its unit (`0.78 %`, `40x`, `23 GB`), anything else as it is."
+    e, v = pv[key], paper_value(pv, key)
+    if not e.get('unit') or isinstance(v, bool) or not isinstance(v, (int, float)): return v
+    return f"{_fmt(v)}{'' if e['unit'] == 'x' else ' '}{e['unit']}"
 
 # %% ../nbs/05_claims.ipynb #f6c17fa2
 def paper_claim(pv:dict, # paper values
@@ -123,11 +134,11 @@ def paper_claim(pv:dict, # paper values
                 evidence:str, # how ours was computed
                 verdict:str, # one of VERDICTS
                 paper=None, # the paper's value as shown; None: from `keys`
-                **kw, # `finding`, `section` (see `claim`)
+                **kw, # `finding`, `section`, `needs` (see `claim`)
                ) -> dict:
     "An audit line for `keys`, with `where` and (unless given) the paper's value read from the paper values."
     keys = [keys] if isinstance(keys, str) else list(keys)
-    if paper is None: paper = paper_value(pv, keys[0]) if len(keys) == 1 else {k: paper_value(pv, k) for k in keys}
+    if paper is None: paper = paper_text(pv, keys[0]) if len(keys) == 1 else {k: paper_text(pv, k) for k in keys}
     where = ' vs '.join(dict.fromkeys(re.sub(r' row \d+$', '', pv[k]['where']) for k in keys))  # Table IV rows 1-5: Table IV
     return claim(text, where, paper, ours, evidence, verdict, keys, **kw)
 
@@ -136,10 +147,9 @@ PAPER_TEXT = 'image-captioning-with-paligemma.txt'  # the paper's plain text, in
 
 def find_paper(start:str|Path|None=None, # folder to search upward from (default: the working directory, then the repository)
               ) -> Path|None:
-    "The paper's text: `shared/paper/<PAPER_TEXT>` beside the nearest folder above `start` that has one."
-    starts = [Path(start)] if start else [Path.cwd(), *([repo_root()] if repo_root() else [])]
-    here = [p for s in starts for p in (s.resolve(), *s.resolve().parents)]
-    return next((p/'shared'/'paper'/PAPER_TEXT for p in here if (p/'shared'/'paper'/PAPER_TEXT).is_file()), None)
+    "The paper's text: `shared/paper/<PAPER_TEXT>` where `find_shared` finds it."
+    p = find_shared('paper', PAPER_TEXT, start=start)
+    return p if p is not None and p.is_file() else None
 
 # %% ../nbs/05_claims.ipynb #da2b11af
 def _norm(s:str) -> str:
@@ -157,6 +167,7 @@ def value_problems(pv:dict, # paper values
         if not e.get('quote'): out.append(f'{key}: no quote')
         elif text is not None and _norm(e['quote']) not in text: out.append(f"{key}: quote not in the paper: {e['quote']!r}")
         if e.get('value') is None and 'paper does not state' not in (e.get('note') or ''): out.append(f'{key}: null value')
+        if 'not_a_claim' in e and not e['not_a_claim']: out.append(f'{key}: not_a_claim without a reason')
     return out
 
 # %% ../nbs/05_claims.ipynb #735f89b8
@@ -165,11 +176,11 @@ def check_quotes(pv:dict, # paper values
                 ) -> dict:
     "Audit line for paper_values.json itself: every quote is the paper's own words, in the place it names."
     text = f"every quote in paper_values.json is the paper's own words"
-    if paper is None:
+    if paper is None or not Path(paper).is_file():
         why = (f"NOT CHECKED: the paper's text was not found (shared/paper/{PAPER_TEXT} beside a folder above the working "
                "directory or the repository); put it there and rerun the audit")
         warnings.warn(why)
-        return claim(text, 'paper_values.json', f'{len(pv)} quotes', None, why, CANNOT, finding='quotes')
+        return claim(text, 'paper_values.json', f'{len(pv)} quotes', None, why, CANNOT, finding='quotes', needs=PAPER_SRC)
     bad = value_problems(pv, paper.read_text())
     return claim(text, 'paper_values.json', f'{len(pv)} quotes', f'{len(pv) - len(bad)} of {len(pv)} found word for word',
                  f"value_problems against {shown(paper)} (whitespace-normalised)" + (f"; problems: {bad}" if bad else ''),
@@ -217,28 +228,42 @@ def verdict_counts(claims:list, # audit lines
     return {v: n[v] for v in VERDICTS}
 
 # %% ../nbs/05_claims.ipynb #fcbfaf0a
+def number_findings(claims:list, # audit lines
+                   ) -> list:
+    "The lines with their finding's `id` (F1, F2, ... by first appearance; one per `finding`, else per line); the demo's get none."
+    ids, out = {}, []
+    for i, c in enumerate(claims):
+        c = {k: v for k, v in c.items() if k != 'id'}
+        if c.get('section') != 'demo': c['id'] = ids.setdefault(c.get('finding') or ('line', i), f'F{len(ids) + 1}')
+        out.append(c)
+    return out
+
+# %% ../nbs/05_claims.ipynb #e9397082
+def finding_ids(claims:list, # audit lines
+               ) -> dict:
+    "The ids of the findings about the paper per verdict, in VERDICTS order."
+    seen = {}
+    for c in number_findings(claims):
+        if 'id' not in c: continue
+        if seen.setdefault(c['id'], c['verdict']) != c['verdict']:
+            raise ValueError(f"finding {c.get('finding') or c['id']!r} has two verdicts: {seen[c['id']]!r} and {c['verdict']!r}")
+    return {v: [i for i, w in seen.items() if w == v] for v in VERDICTS}
+
 def finding_counts(claims:list, # audit lines
                   ) -> dict:
-    "Distinct findings about the paper per verdict: one per `finding` (or per line without one), the demo's numbers left out."
-    seen, n = {}, Counter()
-    for i, c in enumerate(claims):
-        if c.get('section') == 'demo': continue
-        f = c.get('finding') or i
-        if f in seen and seen[f] != c['verdict']: raise ValueError(f"finding {f!r} has two verdicts: {seen[f]!r} and {c['verdict']!r}")
-        if f not in seen: n[c['verdict']] += 1
-        seen[f] = c['verdict']
-    return {v: n[v] for v in VERDICTS}
+    "Distinct findings about the paper per verdict: the number of ids of each (`finding_ids`)."
+    return {v: len(ids) for v, ids in finding_ids(claims).items()}
 
 # %% ../nbs/05_claims.ipynb #30bd1704
 def _cell(s) -> str:
     "Text safe inside a Markdown table cell."
     return str(s).replace('|', '\\|').replace('\n', ' ')
 
-def _table(claims:list, # audit lines
+def _table(claims:list, # audit lines, numbered (`number_findings`)
           ) -> list:
-    "Markdown lines of an audit table."
-    head = ['| # | claim | where | paper | this artefact | verdict | evidence | keys |', '|---|---|---|---|---|---|---|---|']
-    return head + [f"| {i} | {' | '.join(_cell(c[k]) for k in ('claim', 'where', 'paper', 'ours'))} | **{c['verdict']}** | "
+    "Markdown lines of an audit table: row number, finding id, the line, its verdict and evidence."
+    head = ['| # | id | claim | where | paper | this artefact | verdict | evidence | keys |', '|---|---|---|---|---|---|---|---|---|']
+    return head + [f"| {i} | {c.get('id', '—')} | {' | '.join(_cell(c[k]) for k in ('claim', 'where', 'paper', 'ours'))} | **{c['verdict']}** | "
                    f"{_cell(c['evidence'])} | {_cell(', '.join(c.get('keys', [])))} |" for i, c in enumerate(claims, 1)]
 
 # %% ../nbs/05_claims.ipynb #77d78c87
@@ -248,18 +273,40 @@ LEGEND = (  # what audit.md says about its words and paths
     "**as implemented**: this artefact follows the paper's setting. **self-check**: the artefact's run agrees with its own settings "
     "(on a demo run, the demo with itself). Their failures: **disagrees**, **contradicts itself**, **not as implemented**, "
     "**self-check fails**. **cannot check here**: nothing here decides it; the evidence says what would.",
-    "Columns: *paper* holds only the paper's values; *this artefact* what the artefact computed (from the data, the architecture, "
+    "Columns: *id* is the finding a row states (rows restating one finding share it; the headline counts ids); *paper* holds "
+    "only the paper's values; *this artefact* what the artefact computed (from the data, the architecture, "
     "a library, a measurement, or the paper's own numbers), read from its evidence files, or the setting it uses. Paths: `{out}` is the reproduce folder, "
     "`{data}` its data folder, `{model}` its base model; other paths are relative to the repository, or to `shared/` "
     "(the workplace's shared material).")
 
+def _ids(ids:list, # finding ids, e.g. ['F1', 'F2', 'F3', 'F7']
+        ) -> str:
+    "Ids as a reader scans them, runs joined: 'F1–F3, F7'."
+    ns, runs = sorted(int(i[1:]) for i in ids), []
+    for n in ns:
+        if runs and n == runs[-1][1] + 1: runs[-1][1] = n
+        else: runs.append([n, n])
+    return ', '.join(f'F{a}' if a == b else f'F{a}–F{b}' for a, b in runs)
+
+# %% ../nbs/05_claims.ipynb #e86b6bfa
+def reading(claims:list, # audit lines
+            read:dict, # SOURCES entry -> where it was found (words), or None when not found
+           ) -> str:
+    "What the audit read besides the run, and for what it did not find, the findings that rest on it."
+    ids = {s: [c['id'] for c in number_findings(claims) if c.get('needs') == s and 'id' in c] for s in SOURCES}
+    part = lambda s: (f"{s}: found ({read[s]})" if read.get(s) else f"{s}: not found, so " +
+                      (f"{_ids(ids[s])} (resting on it) cannot be checked here" if ids[s] else 'no finding rests on it'))
+    return 'Read here: ' + '; '.join(part(s) for s in SOURCES if s in read) + '.'
+
 def headline(claims:list, # audit lines
+             read:dict|None=None, # `reading`'s `read`; None: not said
             ) -> str:
-    "The audit's first sentence: distinct findings per verdict, and how many lines are the demo's own numbers."
+    "The audit's first paragraph: distinct findings per verdict, what it could read, how many lines are the demo's own numbers."
     f, demo = finding_counts(claims), sum(c.get('section') == 'demo' for c in claims)
     part = lambda vs: ', '.join(f'{v} {f[v]}' for v in vs)
-    return (f"**{sum(f.values())} distinct claims of the paper** ({len(claims) - demo} lines; lines restating one finding count once). "
-            f"Agreements: {part(KINDS)}. Failures: {part(KINDS.values())}. {CANNOT}: {f[CANNOT]}."
+    return (f"**{sum(f.values())} findings about the paper**, one id each (F1–F{sum(f.values())}), in the {len(claims) - demo} rows of the first "
+            f"table: rows restating one finding share its id. Agreements: {part(KINDS)}. Failures: {part(KINDS.values())}. "
+            f"Neither: {CANNOT} {f[CANNOT]}." + (f" {reading(claims, read)}" if read else '')
             + (f" Apart from these, {demo} line{'s' * (demo != 1)} give{'s' * (demo == 1)} the demo's own numbers." if demo else ''))
 
 # %% ../nbs/05_claims.ipynb #aca38ace
@@ -267,23 +314,44 @@ def write_audit(claims:list, # audit lines from `claim`
                 out_dir:str|Path='figures', # output folder (created)
                 label:str='', # provenance label (`preset_label`)
                 notes:list=(), # lines printed under the headline, e.g. that the quotes were not checked
+                read:dict|None=None, # what the audit read besides the run (`reading`)
                ) -> list[Path]:
-    "Write `audit.md` (and `audit.json`): the findings about the paper, then the demo's own numbers, each line with its evidence."
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    paper, demo = [c for c in claims if c.get('section') != 'demo'], [c for c in claims if c.get('section') == 'demo']
-    lines = ["# Audit: the paper's claims against this artefact", '', f'_{label}_', '', headline(claims), '', *LEGEND[:1], '',
-             *LEGEND[1:], '', *[f'**{n}**\n' for n in notes], "## Findings about the paper", '', *_table(paper)]
+    "Write `audit.md` (and `audit.json`): the findings about the paper, each row with its finding's id, then the demo's own numbers."
+    out, claims = Path(out_dir), number_findings(claims)
+    out.mkdir(parents=True, exist_ok=True)
+    paper, demo, ids = [c for c in claims if 'id' in c], [c for c in claims if 'id' not in c], finding_ids(claims)
+    count = ['| verdict | findings | ids |', '|---|---|---|', *[f'| {v} | {len(i)} | {_ids(i)} |' for v, i in ids.items() if i]]
+    lines = ["# Audit: the paper's claims against this artefact", '', f'_{label}_', '', headline(claims, read), '', *count, '',
+             *LEGEND[:1], '', *LEGEND[1:], '', *[f'**{n}**\n' for n in notes], "## Findings about the paper", '', *_table(paper)]
     if demo: lines += ['', "## The demo's own numbers", '', "Measured on this run's toy model and data: they show the artefact "
                        "works, and say nothing about the paper's claims.", '', *_table(demo)]
     md, js = out/'audit.md', out/'audit.json'
     md.write_text('\n'.join(lines) + '\n')
-    js.write_text(json.dumps(dict(label=label, counts=verdict_counts(claims), findings=finding_counts(claims), claims=claims), indent=1))
+    js.write_text(json.dumps(dict(label=label, read=read, counts=verdict_counts(claims), findings=finding_counts(claims), finding_ids=ids,
+                                  claims=claims), indent=1))
     return [md, js]
 
+# %% ../nbs/05_claims.ipynb #8c007c00
+def recount(md:str, # the text of an audit.md
+           ) -> tuple:
+    "(distinct ids per verdict counted in the findings table, the counts the headline states), from `audit.md` alone."
+    body = md.split('## Findings about the paper', 1)[1].split('\n## ', 1)[0]
+    rows = [re.split(r'(?<!\\)\|', l)[1:-1] for l in body.splitlines() if re.match(r'\| \d+ \|', l)]
+    seen = {r[1].strip(): r[6].strip().strip('*') for r in rows}
+    table = {v: sum(w == v for w in seen.values()) for v in VERDICTS}
+    head = next(p for p in md.split('\n\n') if 'findings about the paper**' in p)
+    stated = {v: int(re.search(rf'(?<!not ){re.escape(v)} (\d+)', head)[1]) for v in VERDICTS}
+    return table, {**stated, 'total': int(re.search(r'\*\*(\d+) findings about the paper', head)[1])} | {'rows': len(rows)}
+
 # %% ../nbs/05_claims.ipynb #cfbb1131
+def non_claims(pv:dict, # paper values
+              ) -> dict:
+    "The paper values that are not claims (a name, a plan), each with why: no audit line counts them."
+    return {k: e['not_a_claim'] for k, e in pv.items() if e.get('not_a_claim')}
+
 def uncovered(claims:list, # audit lines
               pv:dict, # paper values
              ) -> list:
-    "Keys of the paper values that no audit line checks."
+    "Keys of the paper values that no audit line checks, the non-claims left out."
     seen = {k for c in claims for k in c.get('keys', [])}
-    return [k for k in pv if k not in seen]
+    return [k for k in pv if k not in seen and k not in non_claims(pv)]

@@ -7,13 +7,14 @@ from __future__ import annotations
 import hashlib, math, os, re, unicodedata, warnings
 from collections.abc import Iterable
 from fractions import Fraction
+from importlib.resources import files
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SOURCES', 'SPLITS', 'IMAGE_SIZE', 'CAPTION_COLS', 'SOURCE_SIZES', 'PAPER_TRAIN_FRACTION', 'find_real_riscm',
-           'normalize_caption', 'is_blank_caption', 'round_half_up', 'largest_remainder', 'clean_captions',
-           'load_riscm', 'UnreadableImageError', 'read_image', 'image_problem', 'check_readable', 'split_riscm',
-           'split_table', 'ids_sha256', 'caption_lengths', 'caption_length_stats', 'to_hf_dataset']
+__all__ = ['SOURCES', 'SPLITS', 'IMAGE_SIZE', 'CAPTION_COLS', 'SOURCE_SIZES', 'PAPER_TRAIN_FRACTION', 'repo_root', 'find_shared',
+           'find_real_riscm', 'normalize_caption', 'is_blank_caption', 'round_half_up', 'largest_remainder',
+           'clean_captions', 'load_riscm', 'UnreadableImageError', 'read_image', 'image_problem', 'check_readable',
+           'split_riscm', 'split_table', 'ids_sha256', 'caption_lengths', 'caption_length_stats', 'to_hf_dataset']
 
 # %% ../nbs/00_data.ipynb #251aeb59
 import datasets
@@ -29,11 +30,24 @@ CAPTION_COLS = [f'caption_{i}' for i in range(1, 6)]  # five reference captions 
 SOURCE_SIZES = {'NWPU': 31_500, 'RSICD': 10_921, 'UCM': 2_100}  # images per source in the full data set
 
 # %% ../nbs/00_data.ipynb #8660ffe3
-def find_real_riscm(start:str|Path|None=None, # folder to search upward from (default: the working directory)
+def repo_root() -> Path|None:
+    "The repository this package runs from (a clone or an editable install), or None for an installed wheel."
+    root = Path(str(files('riscm_paper'))).resolve().parent
+    return root if (root/'settings.ini').is_file() else None
+
+def find_shared(*parts:str, # a path under `shared/`, e.g. 'data', 'riscm'
+                start:str|Path|None=None, # folder to search upward from; None: the working directory, then the repository
+               ) -> Path|None:
+    "`shared/<parts>` beside the nearest folder above `start` that has it; every finder of shared material searches here."
+    starts = [Path(start)] if start else [Path.cwd(), *([repo_root()] if repo_root() else [])]
+    here = [p for s in starts for p in (s.resolve(), *s.resolve().parents)]
+    return next((p/'shared'/Path(*parts) for p in here if (p/'shared'/Path(*parts)).exists()), None)
+
+# %% ../nbs/00_data.ipynb #fae6c082
+def find_real_riscm(start:str|Path|None=None, # folder to search upward from; None: the working directory, then the repository
                    ) -> Path|None:
-    "Locate the repository's real RISC(M) test material: `shared/data/riscm` beside the nearest parent folder that has one."
-    here = Path(start or Path.cwd()).resolve()
-    return next((p/'shared'/'data'/'riscm' for p in (here, *here.parents) if (p/'shared'/'data'/'riscm').exists()), None)
+    "Locate the repository's real RISC(M) test material, `shared/data/riscm` (see `find_shared`)."
+    return find_shared('data', 'riscm', start=start)
 
 # %% ../nbs/00_data.ipynb #3403afcb
 def normalize_caption(s:str, # a raw caption as written by the annotators

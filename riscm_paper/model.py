@@ -64,7 +64,7 @@ def bnb_cpu_workaround(model:torch.nn.Module, # a model that may hold bitsandbyt
         if isinstance(m, bnb.nn.Linear4bit): m.support_avx512bf16_for_cpu = False  # read on the CPU path only: harmless on a GPU, and a model moved to the CPU keeps it
     return model
 
-# %% ../nbs/01_model.ipynb #6b4a4b29
+# %% ../nbs/01_model.ipynb #afdbe419
 def process_gpu() -> int|None:
     "This process's GPU: its data-parallel rank's (`LOCAL_RANK`), else 0; None without CUDA; one line when the rank has none."
     if not torch.cuda.is_available(): return None
