@@ -222,7 +222,7 @@ def riscm_reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU
                     seeds:Param("study: one run per training seed for each rank, e.g. --seeds 0 1 2", int, nargs='*')=None,
                     studies:store_true=False, # write the significance, breakdown and decoding tables
                     targets_study:store_true=False, # study: also train r=8 with LoRA on the text tower and projector only
-                    fast_study:store_true=False, # study: also train r=8's fast twin and set it beside r=8 (always on for the demo; can be added to a finished --out)
+                    fast_study:store_true=False, # study: also train r=8's fast twin and set it beside r=8 (always on for the demo; can be added to a finished --out, which keeps it)
                     metrics:str='all', # "all": the COCO suite (needs Java) and the paper's BLEU-4 and METEOR; "paper": those two only (no Java, no gallery or studies)
                     set:Param("Preset overrides for both ranks, e.g. --set max_steps=100", str, nargs='*')=None,
                    ):
