@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_claims.ipynb #c3964aac
 from __future__ import annotations
-import json, math, re, warnings
+import json, math, os, re, warnings
 from collections import Counter
 from importlib.resources import files
 from pathlib import Path
@@ -147,7 +147,8 @@ PAPER_TEXT = 'image-captioning-with-paligemma.txt'  # the paper's plain text, in
 
 def find_paper(start:str|Path|None=None, # folder to search upward from (default: the working directory, then the repository)
               ) -> Path|None:
-    "The paper's text: `shared/paper/<PAPER_TEXT>` where `find_shared` finds it."
+    "The paper's text: the file `$RISCM_PAPER` names, else `shared/paper/<PAPER_TEXT>` where `find_shared` finds it."
+    if os.environ.get('RISCM_PAPER'): return Path(os.environ['RISCM_PAPER']) if Path(os.environ['RISCM_PAPER']).is_file() else None
     p = find_shared('paper', PAPER_TEXT, start=start)
     return p if p is not None and p.is_file() else None
 
@@ -171,15 +172,18 @@ def value_problems(pv:dict, # paper values
     return out
 
 # %% ../nbs/05_claims.ipynb #735f89b8
+_SAID = set()  # the notes check_quotes has printed in this process (each once)
+
 def check_quotes(pv:dict, # paper values
                  paper:Path|None, # the paper's text (`find_paper`), or None when it was not found
                 ) -> dict:
     "Audit line for paper_values.json itself: every quote is the paper's own words, in the place it names."
     text = f"every quote in paper_values.json is the paper's own words"
     if paper is None or not Path(paper).is_file():
-        why = (f"NOT CHECKED: the paper's text was not found (shared/paper/{PAPER_TEXT} beside a folder above the working "
-               "directory or the repository); put it there and rerun the audit")
-        warnings.warn(why)
+        where = f"RISCM_PAPER={os.environ['RISCM_PAPER']} is not a file" if os.environ.get('RISCM_PAPER') else 'it is not shipped with the package'
+        why = (f"NOT CHECKED: the paper's text was not found ({where}), so the quotes were not compared with it; to compare them, "
+               f"set RISCM_PAPER to the paper's plain text (or put it at shared/paper/{PAPER_TEXT} beside a folder above the working directory) and rerun the audit")
+        if why not in _SAID: _SAID.add(why); print(f"audit, for information: {why}")
         return claim(text, 'paper_values.json', f'{len(pv)} quotes', None, why, CANNOT, finding='quotes', needs=PAPER_SRC)
     bad = value_problems(pv, paper.read_text())
     return claim(text, 'paper_values.json', f'{len(pv)} quotes', f'{len(pv) - len(bad)} of {len(pv)} found word for word',

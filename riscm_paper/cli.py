@@ -4,19 +4,75 @@
 
 # %% ../nbs/09_cli.ipynb #e6ddf9c9
 from __future__ import annotations
-import functools, inspect, json, os, sys
+import argparse, contextvars, functools, inspect, json, os, shutil, sys
 from pathlib import Path
 
-from fastcore.script import call_parse, store_true, Param
-from fastcore.script import _cli_func  # the function a call_parse command line runs: is_cli() is also True inside an outer CLI (nbdev_test)
+from fastcore.docments import docments  # the same in fastcore 1.x and 2.x (fastcore.script is not: its Param, flag names and parsing changed in 2.x)
 
 from .config import Preset, parse_overrides
 from .data import UnreadableImageError, check_readable, load_riscm, split_riscm, split_table
 from .runfolder import RunFolderError, check_drive, check_not_busy
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'user_errors', 'riscm_split', 'riscm_train', 'riscm_eval', 'riscm_figures', 'riscm_reproduce',
-           'riscm_caption', 'riscm_export']
+__all__ = ['USER_ERRORS', 'store_true', 'Param', 'anno_parser', 'call_parse', 'user_errors', 'riscm_split', 'riscm_train',
+           'riscm_eval', 'riscm_figures', 'riscm_reproduce', 'riscm_caption', 'riscm_export']
+
+# %% ../nbs/09_cli.ipynb #e1c4324b
+_cli_func = contextvars.ContextVar('riscm_cli', default=None)  # the function whose command line this process runs, if any
+
+def store_true():
+    "Annotation of a flag: False unless given."
+
+class Param:
+    "An argument's help, type and `nargs`, for what a docment cannot say."
+    def __init__(self, help:str='', # the help line
+                 type=str, # converts each value
+                 nargs:str|None=None, # argparse's nargs, e.g. '*' or '+'
+                ): self.help, self.type, self.nargs = help, type, nargs
+
+class _HelpFormatter(argparse.HelpFormatter):
+    "argparse's help, as wide as the terminal."
+    def __init__(self, prog, **kw):
+        cols = shutil.get_terminal_size((120, 30))[0]
+        super().__init__(prog, **{**kw, 'max_help_position': cols // 2, 'width': cols})
+
+def anno_parser(func, # a function whose parameters are the arguments, described by docments
+                prog:str|None=None, # the program's name in usage lines; None: argparse's (sys.argv[0])
+               )->argparse.ArgumentParser:
+    "The argparse parser of `func`: positional arguments where there is no default, `--name` for the others, docments as help."
+    p = argparse.ArgumentParser(prog=prog, description=func.__doc__, formatter_class=_HelpFormatter)
+    for k, v in docments(func, full=True, returns=False, eval_str=True).items():
+        a, doc, default = v['anno'], v['docment'] or '', v['default']
+        flag = getattr(a, '__name__', None) == 'store_true'  # by name, not identity: the package's `store_true` and `Param` and a notebook's copy are one
+        if type(a).__name__ == 'Param': kw, doc = dict(type=a.type, nargs=a.nargs), a.help
+        elif flag: kw, default = dict(action='store_true'), False
+        else: kw = dict(type=a) if callable(a) and a not in (inspect.Parameter.empty, None) else {}
+        if default is inspect.Parameter.empty: p.add_argument(k, help=doc, **kw); continue
+        p.add_argument(f'--{k}', default=default, help=doc + (f' (default: {default})' if default is not None and not flag else ''), **kw)
+    return p
+
+def _script_run(frame) -> bool:
+    "Whether `frame` runs a file's top level as a program (a console script's wrapper, `python file.py`)."
+    if frame is None or frame.f_locals is not frame.f_globals: return False
+    g = frame.f_globals
+    return g.get('__name__') == '__main__' and bool(g.get('__file__')) and Path(g['__file__']).resolve() == Path(frame.f_code.co_filename).resolve()
+
+def _run_cli(func) -> int|None:
+    "Parse `sys.argv` for `func` and call it, marked as this process's command line."
+    args, token = vars(anno_parser(func).parse_args(sys.argv[1:])), _cli_func.set(func)
+    try: out = func(**args)
+    finally: _cli_func.reset(token)
+    return out if isinstance(out, int) else None
+
+def call_parse(func, # the function of a console script
+              ):
+    "`func` as a console script: called without arguments from a program's top level, it reads `sys.argv`; otherwise it is `func`."
+    @functools.wraps(func)
+    def _f(*args, **kwargs):
+        if args or kwargs or _cli_func.get() is not None or not _script_run(inspect.currentframe().f_back): return func(*args, **kwargs)
+        return _run_cli(func)
+    if _script_run(inspect.currentframe().f_back): return _run_cli(func)  # `@call_parse` at the top of a file run as a program
+    return _f
 
 # %% ../nbs/09_cli.ipynb #6189fb60
 USER_ERRORS = (ValueError, KeyError, FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError,
@@ -66,6 +122,7 @@ def riscm_split(data:str, # RISC(M) folder: captions.csv + resized/
                 check_images:store_true=False, # fully decode every image first (about 1 ms each), naming any empty or corrupt file
                ):
     "Split RISC(M) and print Table I."
+    check_drive(out, data)  # before anything is read or written
     df = load_riscm(data)
     if check_images: print(f"all {check_readable(df):,} images decode", file=sys.stderr)
     splits = split_riscm(df, scheme=scheme, seed=seed, val_fraction=val_fraction)
@@ -81,7 +138,8 @@ def riscm_train(data:str, # RISC(M) folder: captions.csv + resized/
                 out:str, # run folder
                 preset:str='paper-r8', # preset name (paper-r8, paper-r16, demo), a .json/.yaml file or a run folder
                 model:str=None, # base checkpoint (hub id or folder), overriding the preset's
-                resume:store_true=False, # continue the run in `out` from its last complete checkpoint (after a disconnect or a kill)
+                resume:store_true=False, # continue the run in `out` from its last complete checkpoint (after a disconnect or a kill); a finished run is left as it is
+                extend:store_true=False, # train the finished run in `out` further, to a larger --set max_steps=N or epochs=E (its adapter and evaluations are kept aside)
                 set:Param("overrides, e.g. --set lr=1e-4 epochs=1", str, nargs='*')=None,
                ):
     "Fine-tune a preset with Q-LoRA on the paper split's training images."
@@ -91,7 +149,7 @@ def riscm_train(data:str, # RISC(M) folder: captions.csv + resized/
     check_drive(out, data); check_not_busy(out)  # answered before the slow imports; `train` checks again, under its lock
     if not Path(data).exists(): raise FileNotFoundError(f"data folder not found: {data} (a RISC(M) folder holds captions.csv and resized/)")
     from riscm_paper.train import train  # imported on use (see above)
-    train(preset, data, out, resume=resume)
+    train(preset, data, out, resume=resume, extend=extend)
 
 # %% ../nbs/09_cli.ipynb #b7eaaa92
 @call_parse
@@ -164,7 +222,7 @@ def riscm_reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU
                     seeds:Param("study: one run per training seed for each rank, e.g. --seeds 0 1 2", int, nargs='*')=None,
                     studies:store_true=False, # write the significance, breakdown and decoding tables
                     targets_study:store_true=False, # study: also train r=8 with LoRA on the text tower and projector only
-                    fast_study:store_true=False, # study: also train r=8's fast twin and set it beside r=8 (always on for the demo; can be added to a finished --out)
+                    fast_study:store_true=False, # study: also train r=8's fast twin and set it beside r=8 (always on for the demo; can be added to a finished --out, which keeps it)
                     metrics:str='all', # "all": the COCO suite (needs Java) and the paper's BLEU-4 and METEOR; "paper": those two only (no Java, no gallery or studies)
                     set:Param("Preset overrides for both ranks, e.g. --set max_steps=100", str, nargs='*')=None,
                    ):
@@ -190,11 +248,13 @@ def riscm_caption(images:Param("image files, folders or glob patterns", str, nar
                   batch_size:int=16, # images per generate call
                   seed:int=0, # seeds sampling, as riscm_eval
                   strict:store_true=False, # stop at the first file that is not an image
+                  suppress_loc_seg:store_true=False, # never generate PaliGemma's <loc…>/<seg…> tokens (a caption has no use for them); default: the run's preset
                  ):
     "Caption your own images with a trained run (or a base model, zero-shot): one JSON line or CSV row per image."
+    check_drive(None if out == '-' else out)  # before the slow imports; `caption_images` checks again
     from riscm_paper.use import caption_images  # imported on use (see above)
     caption_images(images, run=run, model=model, out=out, decode=decode, max_new_tokens=max_new_tokens, top_p=top_p,
-                   top_k=top_k, num_beams=num_beams, batch_size=batch_size, seed=seed, strict=strict)
+                   top_k=top_k, num_beams=num_beams, batch_size=batch_size, seed=seed, strict=strict, suppress_loc_seg=suppress_loc_seg or None)
 
 # %% ../nbs/09_cli.ipynb #e79dbe9a
 @call_parse

@@ -11,12 +11,12 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['POSITIVE', 'DRIVE_SAVE_MINUTES', 'LITERAL', 'VAL', 'PRESETS', 'GPU_GIB_FIXED', 'GPU_GIB_PER_SAMPLE', 'COLAB_PATHS',
            'LIBRARIES', 'Preset', 'parse_overrides', 'plan', 'fast_variant', 'step_gib', 'fit_micro_batch',
-           'user_paths', 'env_info', 'differing']
+           'gpu_free_bytes', 'user_paths', 'env_info', 'differing']
 
 # %% ../nbs/00_config.ipynb #517aeced
 import torch, yaml
 from fastcore.basics import patch
-from fastcore.script import str2bool
+from fastcore.basics import str2bool  # fastcore.script changed its API in 2.x; basics did not
 
 from .data import load_riscm, split_riscm
 
@@ -72,6 +72,7 @@ class Preset:
     top_p:float=0.95 # nucleus sampling mass
     max_new_tokens:int=32 # caption length cap at evaluation
     num_beams:int=3 # beams when decode="beam"
+    suppress_loc_seg:bool=False # ban PaliGemma's <loc…>/<seg…> detection and segmentation tokens while generating (the paper: off; the demo: on)
     eval_batch_size:int=0 # images per generate() call; 0: from free GPU memory (at most 1024; 64 on CPU), halved on OOM
 
     def __post_init__(self):
@@ -115,7 +116,7 @@ PRESETS = {
     'demo': Preset(name='demo', model='tiny', quant='fp32', r=8, epochs=1, max_steps=600, batch_size=16,
                    grad_accum=1, lr=1e-2, lr_scheduler='cosine', warmup_steps=30, optim='adamw_torch', bf16=False,
                    gradient_checkpointing=False, save_steps=200, logging_steps=10, seed=0, eval_batch_size=64, workers=0,
-                   compile=False, cuda_graphs=False, pad_to=0),
+                   compile=False, cuda_graphs=False, pad_to=0, suppress_loc_seg=True),
 }
 
 # %% ../nbs/00_config.ipynb #be16a92a
@@ -241,6 +242,13 @@ def fit_micro_batch(preset:Preset, # the run's preset
     fits = [d for d in range(preset.batch_size, 0, -1) if preset.batch_size % d == 0 and step_gib(preset, d) <= headroom * free_gib]
     d = fits[0] if fits else 1
     return preset.replace(batch_size=d, grad_accum=preset.grad_accum * preset.batch_size // d)
+
+# %% ../nbs/00_config.ipynb #f38c1742
+def gpu_free_bytes(device:int|torch.device|None=None, # a CUDA device; None: the current one
+                  )->int:
+    "Bytes this process can still allocate on `device`: what the driver reports free plus what PyTorch's allocator holds unused."
+    free, _ = torch.cuda.mem_get_info(device)
+    return free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
 
 # %% ../nbs/00_config.ipynb #7e2f9ea7
 @patch

@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from transformers import LogitsProcessor, LogitsProcessorList
 
-from .config import Preset, differing, env_info
+from .config import Preset, differing, env_info, gpu_free_bytes
 from .data import ids_sha256, largest_remainder, normalize_caption
 from .model import CaptionCollator, load_model, load_processor, old_names_quiet
 from .runfolder import atomic_write, check_drive, check_model, check_space, hold_folder
@@ -120,11 +120,11 @@ def auto_batch_size(model, # the captioning model, on its device
                     prompt_len:int, # prompt tokens per image (image tokens included)
                     max_new_tokens:int=Preset.max_new_tokens, # tokens generated at most
                     cap:int=1024, # never more: throughput has stopped growing by then
-                    free:int|None=None, # bytes free on the device; None: asked from CUDA (on CPU: 64 images)
+                    free:int|None=None, # bytes free on the device; None: `gpu_free_bytes` (the allocator's unused cache counts; on CPU: 64 images)
                    ) -> int:
     "Images per `generate` call that fit in `free` memory, from an upper estimate of one image's peak bytes."
     if free is None and model.device.type != 'cuda': return 64
-    free = torch.cuda.mem_get_info(model.device)[0] if free is None else free
+    free = gpu_free_bytes(model.device) if free is None else free
     t, b = model.config.text_config, torch.finfo(model.dtype).bits // 8
     kv = 2 * t.num_hidden_layers * t.num_key_value_heads * t.head_dim * (prompt_len + max_new_tokens) * b  # the cache
     prefill = prompt_len * (3 * t.intermediate_size + 6 * t.hidden_size) * b  # the MLP's activations at the prompt
@@ -402,13 +402,15 @@ def eval_inputs(run_dir:str|Path, data_root:str|Path, split:str, decode:str|None
     if limit is not None: df = limit_images(df, limit, seed)
     if df.empty: raise ValueError(f"no {split} images to evaluate in {data_root} (limit={limit})")
     settings = dict(decode=decode or preset.decode, max_new_tokens=preset.max_new_tokens, top_p=preset.top_p, top_k=0,
-                    num_beams=preset.num_beams, seed=seed, batch_size=preset.eval_batch_size if batch_size is None else batch_size, prompt=preset.prompt)
+                    num_beams=preset.num_beams, seed=seed, batch_size=preset.eval_batch_size if batch_size is None else batch_size, prompt=preset.prompt,
+                    suppress_loc_seg=preset.suppress_loc_seg)
     decode_kwargs(settings['decode'])  # fail early on a bad strategy
     if settings['batch_size'] < 0: raise ValueError(f"batch_size={settings['batch_size']} must be at least 1, or 0 to size it from free memory")
     check_model(base)
     check_scorers(metrics)  # before any caption: a missing Java fails now, not after an hour of generation
     check_space(run_dir, 50 * 2**20, f'evaluating {run_dir}')
-    key = dict({k: v for k, v in settings.items() if k != 'batch_size'}, split=split, limit=limit, images=len(df), images_sha256=ids_sha256(df.image),
+    # the predictions' key; suppress_loc_seg joins it only when on, so that predictions made before the field existed still resume
+    key = dict({k: v for k, v in settings.items() if k != 'batch_size' and (k != 'suppress_loc_seg' or v)}, split=split, limit=limit, images=len(df), images_sha256=ids_sha256(df.image),
                model=str(Path(base).resolve()) if Path(base).exists() else base, adapter_sha256=_files_sha256(adapter))
     if settings['decode'] == 'nucleus': key['sampler'] = SAMPLER_RULE
     return dict(run_dir=run_dir, data_root=data_root, preset=preset, base=base, adapter=adapter, df=df, settings=settings, key=key,

@@ -203,13 +203,16 @@ def save_table(df:pd.DataFrame, # the table (its index is written as the first c
                label:str, # provenance label (`preset_label`)
                floatfmt:str='.4f', # format of float cells
                column_format:str|None=None, # LaTeX column spec (e.g. p{...} for long text); None: pandas'
+               text:tuple=(), # columns of strings kept as written, though they look like numbers (an lr written 2e-5)
               ) -> list[Path]:
     "Write `df` as Markdown and LaTeX, each with its caption and provenance label."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     if isinstance(df.index, pd.MultiIndex): df = df.reset_index()
     idx, show = not isinstance(df.index, pd.RangeIndex), df.rename(index=_md_text).map(_md_text)
     show = show.astype(object).where(show.notna(), None)  # pandas' NA/NaN print as '—'
-    md = f"**{caption}**\n\n_{label}_\n\n{show.to_markdown(index=idx, floatfmt=floatfmt, intfmt=',', missingval='—')}\n"
+    cols = [df.index.name] * idx + list(df.columns)
+    keep = dict(disable_numparse=[cols.index(c) for c in text]) if text else {}  # tabulate would read '2e-5' as a number, and print 0.0000
+    md = f"**{caption}**\n\n_{label}_\n\n{show.to_markdown(index=idx, floatfmt=floatfmt, intfmt=',', missingval='—', **keep)}\n"
     tex = df.to_latex(caption=_tex(f'{caption} [{label}]'), label=f'tab:{name}', escape=True, na_rep='—',
                       float_format=lambda x: format(x, floatfmt), column_format=column_format,
                       index=idx)

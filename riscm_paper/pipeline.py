@@ -9,12 +9,13 @@ from functools import partial
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['ADDED_STUDIES', 'GALLERY_VS_TABLE3', 'train_stage', 'eval_stage', 'record_settings', 'demo_inputs', 'paper_inputs',
-           'rank_presets', 'baseline_run', 'speed_row', 'fast_table', 'reproduce_inputs', 'study_presets', 'reproduce',
-           'read_md_table', 'check_figures']
+__all__ = ['ADDED_STUDIES', 'GALLERY_VS_TABLE3', 'train_stage', 'eval_stage', 'kept_studies', 'as_flags', 'record_settings',
+           'demo_inputs', 'paper_inputs', 'rank_presets', 'baseline_run', 'speed_row', 'fast_table', 'reproduce_inputs',
+           'study_presets', 'reproduce', 'read_md_table', 'check_figures']
 
 # %% ../nbs/08_pipeline.ipynb #76b89b43
-import pandas as pd
+import numpy as np, pandas as pd
+from accelerate.utils.memory import clear_device_cache
 from tqdm.auto import tqdm
 
 from .audit import make_audit
@@ -55,14 +56,31 @@ def eval_stage(run:Path, # a run folder (or the baseline's)
 # %% ../nbs/08_pipeline.ipynb #712751a3
 ADDED_STUDIES = ('fast_study', 'targets_study')  # what a finished folder may gain: each adds a run and changes none of the others
 
+def kept_studies(out:Path, # reproduce folder
+                )->dict:
+    "The studies `out/reproduce.json` records, as `{name: True}`: a later call keeps them, whether it names them or not."
+    f = Path(out)/'reproduce.json'
+    old = json.loads(f.read_text()) if f.is_file() else {}
+    return {k: True for k in ADDED_STUDIES if old.get(k)}
+
+def as_flags(k:str, # a reproduce setting
+             v, # its value
+            )->str:
+    "The `riscm_reproduce` arguments that give setting `k` the value `v`."
+    if k == 'overrides': return '--set ' + ' '.join(f'{a}={b}' for a, b in v.items()) if v else 'no --set'
+    if k == 'n_images': return f'n_images={v} (reproduce() in Python)'
+    if v is None or v == [] or v is False: return f'no --{k}'
+    return f"--{k} {' '.join(map(str, v)) if isinstance(v, list) else v}"
+
 def record_settings(out:Path, # reproduce folder
                     settings:dict, # what this call would produce
                    )->dict:
-    "Record `settings` in `out/reproduce.json`, refusing a folder made with other settings (its artefacts would be reused), but for a study added."
-    f = out/'reproduce.json'
+    "Record `settings` (with the folder's studies kept) in `out/reproduce.json`; refuse a folder made with other settings, but for a study added."
+    f, settings = out/'reproduce.json', {**settings, **kept_studies(out)}
     if f.exists() and (diff := differing(json.loads(f.read_text()), settings)):
-        if any(k not in ADDED_STUDIES or old or not new for k, (old, new) in diff.items()):
-            raise ValueError(f"{out} was made with other settings (theirs, yours): {diff}; choose another --out or remove it")
+        if bad := {k: d for k, d in diff.items() if k not in ADDED_STUDIES or d[0] or not d[1]}:
+            raise ValueError(f"{out} was made with other settings (theirs, yours): {diff}; to go on with it, rerun with its own "
+                             f"({'; '.join(as_flags(k, old) for k, (old, _) in bad.items())}); to run yours, choose another --out. Nothing was changed")
         print(f"{out}: adding {', '.join(diff)}; the runs already there are kept as they are")
     f.write_text(json.dumps(settings, indent=2))
     return settings
@@ -139,7 +157,9 @@ def fast_table(runs:dict, # row name -> run folder: the recipe first, its fast t
                'time_ratio': rb['training s'] / ra['training s']}
     caption = (f"{b} beside {a} (test, {decode}): {key.split(' (')[0]} {diff:+.4f} ({'no worse' if diff >= 0 else 'worse'}), "
                f"{speed:.2f}× the samples/s, {verdict['time_ratio']:.2f}× the training time")
-    written = save_table(pd.DataFrame(rows).T.rename_axis('run'), out_dir, 'fast_vs_paper', caption, label)
+    table = pd.DataFrame(rows).T.rename_axis('run')
+    table['lr'] = [np.format_float_scientific(x, precision=3, trim='-', exp_digits=1) for x in table['lr']]  # 2e-5, not 0.0000
+    written = save_table(table, out_dir, 'fast_vs_paper', caption, label, text=('lr',))
     (out := Path(out_dir)/'fast_vs_paper.json').write_text(json.dumps(dict(label=label, decode=decode, rows=rows, **verdict), indent=1))
     return written + [out]
 
@@ -179,13 +199,15 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
               seeds:list|None=None, # study: train and evaluate each rank once per seed (training and generation seed)
               studies:bool=False, # write the studies (significance, breakdowns, decodings) even with one seed and decoding
               targets_study:bool=False, # study: also train r=8 with LoRA on the text tower and projector only (future work 4)
-              fast_study:bool|None=None, # study: also train r=8's fast twin (`fast_variant`) and set it beside r=8; None: on for the demo
+              fast_study:bool|None=None, # study: also train r=8's fast twin (`fast_variant`) and set it beside r=8; None: on for the demo (a folder that has it keeps it)
               metrics:str='all', # 'all': the COCO suite (needs Java) and the paper's two; 'paper': the paper's BLEU-4 and METEOR only
               **overrides, # Preset fields applied to all ranks (e.g. max_steps=100)
              )->dict:
     "Run the paper end to end (data, baseline, r=8, r=16, evaluation, figures, audit, gallery, studies); returns the manifest."
     out, data, model = reproduce_inputs(preset, out, data, model, figures, metrics)  # nothing is written before they pass
     fast_study = preset == 'demo' if fast_study is None else fast_study
+    kept = kept_studies(out)  # a study the folder has is kept, named or not
+    fast_study, targets_study = fast_study or kept.get('fast_study', False), targets_study or kept.get('targets_study', False)
     presets = rank_presets(preset, model, overrides, seeds)
     first = next(iter(presets.values()))
     extras = study_presets(first, targets_study, fast_study)
@@ -216,6 +238,7 @@ def _run_stages(preset, out, data, model, figures, decode, limit, n_images, deco
                    for d in dict.fromkeys([decode, *(decodes or [])])]
     for name, stage in tqdm(stages, desc='reproduce'):
         print(f'--- {name}'); stage()
+        clear_device_cache(garbage_collection=True)  # the stage's model is gone: the next stage sizes its batches on a card as a fresh process finds it
     main_runs = {'base': runs['base'], 'r8': runs[next(k for k in presets if k.startswith('r8') and k not in studied)], 'r16': runs[next(k for k in presets if k.startswith('r16'))]}
     manifest = write_manifest(out, preset, data, model, main_runs, split='test', decode=decode)
     make_figures(manifest, figures)

@@ -4,36 +4,53 @@
 
 # %% ../nbs/00b_runfolder.ipynb #2fdd683d
 from __future__ import annotations
-import contextlib, datetime, json, os, shutil, socket, sys, threading, time
+import contextlib, datetime, json, os, re, shutil, socket, sys, threading, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['DRIVE', 'LOCK_FILE', 'LOCK_INFO', 'LOCK_BEAT_S', 'LOCK_STALE_S', 'drive_root', 'on_drive', 'check_drive',
-           'RunFolderError', 'NoSpaceError', 'existing_parent', 'check_space', 'check_model', 'FolderBusyError',
-           'pid_alive', 'main_process', 'lock_holder', 'busy_line', 'atomic_write', 'check_not_busy', 'hold_folder']
+__all__ = ['DRIVE', 'DRIVE_FS', 'MOUNTS', 'DRIVE_TOP', 'LOCK_FILE', 'LOCK_INFO', 'LOCK_BEAT_S', 'LOCK_STALE_S', 'drive_root',
+           'drive_mounts', 'drive_of', 'on_drive', 'check_drive', 'RunFolderError', 'NoSpaceError', 'existing_parent',
+           'check_space', 'check_model', 'FolderBusyError', 'pid_alive', 'main_process', 'lock_holder', 'busy_line',
+           'atomic_write', 'check_not_busy', 'hold_folder']
 
 # %% ../nbs/00b_runfolder.ipynb #0f061714
 import filelock
 
 # %% ../nbs/00b_runfolder.ipynb #4a706853
 DRIVE = '/content/drive'  # where Colab mounts Google Drive; $RISCM_DRIVE names another mount point
+DRIVE_FS = 'fuse.drive'  # a mounted Google Drive's file-system type in the mount table (what google.colab.drive looks for)
+MOUNTS = '/proc/mounts'  # the mount table
+DRIVE_TOP = ('MyDrive', 'Shareddrives')  # the folders at the top of a Drive mount
 
 def drive_root() -> Path:
     "Google Drive's mount point: `$RISCM_DRIVE` when set, else Colab's /content/drive."
     return Path(os.environ.get('RISCM_DRIVE') or DRIVE)
 
+def drive_mounts() -> list[Path]:
+    "The mount points of every Google Drive mounted on this machine (`fuse.drive` in the mount table), wherever `drive.mount` put them."
+    try: rows = [l.split() for l in Path(MOUNTS).read_text().splitlines()]
+    except OSError: return []
+    return [Path(re.sub(r'\\([0-7]{3})', lambda m: chr(int(m[1], 8)), r[1])) for r in rows if len(r) > 2 and r[2] == DRIVE_FS]  # \040 is a space
+
+def drive_of(path:str|Path, # a file or folder, existing or not
+            ) -> Path|None:
+    "The Google Drive mount point that `path` really lies under (symlinks followed), mounted or not; None when it is not on Drive."
+    p = Path(os.path.realpath(path))
+    roots = [Path(os.path.realpath(drive_root())), *map(Path, map(os.path.realpath, drive_mounts()))]
+    if root := next((r for r in roots if p == r or r in p.parents), None): return root
+    parts = p.parts  # /content/<x>/MyDrive/...: Drive's own top folder, on a Drive not mounted yet
+    return Path(*parts[:3]) if len(parts) > 3 and parts[1] == 'content' and parts[3] in DRIVE_TOP else None
+
 def on_drive(path:str|Path, # a file or folder, existing or not
             ) -> bool:
-    "Whether `path` lies under Google Drive's mount point (mounted or not)."
-    p, root = Path(os.path.abspath(path)), Path(os.path.abspath(drive_root()))
-    return p == root or root in p.parents
+    "Whether `path` really lies on Google Drive (mounted or not)."
+    return drive_of(path) is not None
 
-def check_drive(*paths, # folders a call will write (None is skipped)
+def check_drive(*paths, # files or folders a call will write (None is skipped)
                ) -> None:
     "Refuse in one line a path on Google Drive while Drive is not mounted: the run would land on the runtime's disk."
-    root = drive_root()
     for p in paths:
-        if p is not None and on_drive(p) and not os.path.ismount(root):
+        if p is not None and (root := drive_of(p)) is not None and not os.path.ismount(root):
             raise FileNotFoundError(f"{p} is on Google Drive, but {root} is not mounted (a new Colab session must mount it again): "
                                     f"run `from google.colab import drive; drive.mount('{root}')` in a cell, then rerun; nothing was written")
 

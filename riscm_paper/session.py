@@ -53,6 +53,8 @@ def unpack_riscm(archive:str|Path, # the RISC(M) archive (`check_riscm_zip`'s la
 def use_hub_cache(path:str|Path, # e.g. /content/drive/MyDrive/hf
                  )->str:
     "Set `HF_HOME` to `path` (created) unless it is set already; returns the `HF_HOME` in force."
+    from riscm_paper.runfolder import check_drive  # (filelock alone: nothing that reads HF_HOME)
+    check_drive(os.environ.get('HF_HOME', str(path)))  # not on an unmounted Drive (setup_session(mount=False)): a later mount would fail
     home = os.environ.setdefault('HF_HOME', str(path))
     Path(home).mkdir(parents=True, exist_ok=True)
     hub = sys.modules.get('huggingface_hub.constants')

@@ -12,18 +12,19 @@ import bitsandbytes as bnb, datasets, numpy as np, torch
 from fastcore.xtras import modified_env
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, TrainerCallback
 
-from .config import DRIVE_SAVE_MINUTES, Preset, differing, env_info, fit_micro_batch, plan
+from .config import DRIVE_SAVE_MINUTES, Preset, differing, env_info, fit_micro_batch, gpu_free_bytes, plan
 from .data import ids_sha256, to_hf_dataset
-from .runfolder import check_drive, check_model, check_space, hold_folder, on_drive
+from .runfolder import atomic_write, check_drive, check_model, check_space, hold_folder, on_drive
 from .model import (CaptionCollator, add_lora, caption_loss, compile_layers, dequantize_4bit_cache, load_model, load_processor,
                                make_tiny_checkpoint)
 
 # %% auto #0
-__all__ = ['CHECKPOINT_MARK', 'CHECKPOINT_BYTES_PER_RANK', 'training_args', 'EpochCaptions', 'FollowEpoch', 'MarkComplete',
-           'checkpoint_step', 'checkpoint_problem', 'last_checkpoint', 'set_aside_incomplete', 'flat_parameters',
-           'copy_flat_grads', 'flat_optimizer', 'checkpoint_plan', 'SaveByTime', 'empty_and_remove',
-           'prune_checkpoints', 'KeepCheckpoints', 'first_nonfinite', 'RiscmTrainer', 'train_bytes', 'check_train',
-           'check_started', 'gpu_free_gib', 'train']
+__all__ = ['CHECKPOINT_MARK', 'CHECKPOINT_BYTES_PER_RANK', 'EXTENDABLE', 'SESSIONS', 'training_args', 'EpochCaptions',
+           'FollowEpoch', 'MarkComplete', 'checkpoint_step', 'checkpoint_problem', 'last_checkpoint',
+           'set_aside_incomplete', 'flat_parameters', 'copy_flat_grads', 'flat_optimizer', 'checkpoint_plan',
+           'SaveByTime', 'empty_and_remove', 'prune_checkpoints', 'KeepCheckpoints', 'first_nonfinite', 'RiscmTrainer',
+           'train_bytes', 'check_train', 'check_started', 'gpu_free_gib', 'finished_run', 'check_finished',
+           'set_aside_finish', 'SessionLog', 'run_summary', 'train']
 
 # %% ../nbs/02_train.ipynb #001f8f35
 def training_args(preset:Preset, # the run's preset
@@ -188,11 +189,11 @@ def flat_optimizer(model:torch.nn.Module, # the model whose trainable parameters
 def checkpoint_plan(preset:Preset, # the run's preset
                     out_dir:str|Path, # the run folder
                    )->dict:
-    "How `train` checkpoints into `out_dir`: `minutes` between saves (0: every save_steps), `keep` (checkpoints kept), `on_drive`."
+    "How `train` checkpoints into `out_dir`: `minutes` between saves (0: every save_steps), `keep` (checkpoints kept: two at least on Drive or by time), `on_drive`."
     drive = on_drive(out_dir)
     minutes = (DRIVE_SAVE_MINUTES if drive else 0) if preset.save_minutes is None else preset.save_minutes
     if preset.split_scheme == 'paper+val': minutes = 0  # the best checkpoint must be one that was saved at its evaluation
-    return dict(on_drive=drive, minutes=minutes, keep=max(preset.save_total_limit, 2) if minutes else preset.save_total_limit)
+    return dict(on_drive=drive, minutes=minutes, keep=max(preset.save_total_limit, 2) if drive or minutes else preset.save_total_limit)
 
 class SaveByTime(TrainerCallback):
     "Checkpoint at the first logging step once `minutes` have passed since the last save (and at the end), not every save_steps."
@@ -318,6 +319,7 @@ def check_train(preset:Preset, # the run's preset
 def check_started(preset:Preset, # the run's preset
                   out_dir:Path, # run folder
                   resume:bool, # whether to continue a started run
+                  extend:bool=False, # an extension: the preset may raise `max_steps` or `epochs` (`EXTENDABLE`)
                  )->Path|None:
     "The checkpoint to resume from; refuse a started folder without `resume`, and a resume with another preset."
     ck = last_checkpoint(out_dir, warn=resume)
@@ -325,12 +327,88 @@ def check_started(preset:Preset, # the run's preset
         raise FileExistsError(f"{out_dir} already holds a run ({(ck or out_dir/'adapter').name}); continue it with --resume "
                               "(resume=True in Python), or choose another folder")
     if resume and (out_dir/'preset.json').exists() and (diff := differing(asdict(Preset.load(out_dir)), asdict(preset))):
-        raise ValueError(f"{out_dir} was trained with another preset; differing fields (theirs, yours): {diff}")
+        if not (extend and set(diff) <= set(EXTENDABLE)):
+            raise ValueError(f"{out_dir} was trained with another preset; differing fields (theirs, yours): {diff}; to train "
+                             "this preset, choose another folder; to continue this run, resume it with the preset it was trained with")
     return ck
 
 def gpu_free_gib()->float|None:
-    "Free memory (GiB) of this process's GPU (`$LOCAL_RANK`), or None without CUDA."
-    return torch.cuda.mem_get_info(int(os.environ.get('LOCAL_RANK', 0)))[0] / 2**30 if torch.cuda.is_available() else None
+    "Memory (GiB) this process can still allocate on its GPU (`$LOCAL_RANK`; `gpu_free_bytes`: the allocator's unused cache counts), or None without CUDA."
+    return gpu_free_bytes(int(os.environ.get('LOCAL_RANK', 0))) / 2**30 if torch.cuda.is_available() else None
+
+# %% ../nbs/02_train.ipynb #c57798ff
+EXTENDABLE = ('max_steps', 'epochs')  # the Preset fields an extension of a finished run may raise
+
+def finished_run(out_dir:Path, # a run folder
+                )->dict|None:
+    "The run's `train_summary.json` once its training finished (adapter and summary written), else None."
+    f = Path(out_dir)/'train_summary.json'
+    return json.loads(f.read_text()) if f.is_file() and (Path(out_dir)/'adapter'/'adapter_config.json').is_file() else None
+
+def check_finished(preset:Preset, # the preset asked for
+                   out_dir:Path, # run folder
+                   steps:dict, # the preset's step plan (`plan`)
+                   extend:bool, # whether a finished run may be trained further
+                  )->dict|None:
+    "A finished run's summary when `train` has nothing to do; None when it may go on (not finished, or extended); refuses any other preset."
+    if (done := finished_run(out_dir)) is None: return None
+    diff, n = differing(asdict(Preset.load(out_dir)), asdict(preset)), done['global_step']
+    more = bool(diff) and set(diff) <= set(EXTENDABLE) and steps['total_steps'] > n
+    if extend and more:
+        if last_checkpoint(out_dir, warn=False) is None: raise FileNotFoundError(f"{out_dir}: no complete checkpoint is left to extend the run from")
+        return None
+    if extend: raise ValueError(f"--extend needs a preset that differs from the run in {out_dir} only in a larger max_steps or epochs, planning more "
+                                f"than its {n:,} steps; this one plans {steps['total_steps']:,}" + (f" and differs in (theirs, yours): {diff}" if diff else ''))
+    if diff: raise ValueError(f"{out_dir} holds a run finished with another preset; differing fields (theirs, yours): {diff}; to train this preset, "
+                              "choose another folder" + ("; to train this run further, add --extend (extend=True in Python)" if more else ''))
+    return done
+
+def set_aside_finish(out_dir:Path, # a finished run folder, about to be extended
+                    )->Path:
+    "Move the finished run's evaluations, Trainer state, adapter and summary (last) into `extended-from-step-N/`: kept, no longer the run's."
+    aside = out_dir/f"extended-from-step-{finished_run(out_dir)['global_step']}"
+    aside.mkdir(exist_ok=True)
+    for name in ('eval', 'trainer_state.json', 'adapter', 'train_summary.json'):  # the summary last: until it goes, the run reads as finished
+        if (out_dir/name).exists(): (out_dir/name).rename(aside/name)
+    return aside
+
+# %% ../nbs/02_train.ipynb #ed7775c7
+SESSIONS = 'sessions.json'  # each training session of a run: first and last step, seconds, images, summed loss
+
+class SessionLog(TrainerCallback):
+    "Keep `sessions.json`: this session's steps, seconds, images and summed loss, rewritten at every checkpoint and at the end."
+    def __init__(self, out_dir:Path, # run folder
+                 images_per_step:int, # the effective batch
+                 clock=time.monotonic, # seconds, for tests
+                ): self.file, self.images_per_step, self.clock, self.sessions = Path(out_dir)/SESSIONS, images_per_step, clock, []
+    def on_train_begin(self, args, state, control, **kw):
+        "Start this session at the step it resumes from; earlier sessions count up to that step (scaled, if one went past it)."
+        a, old = state.global_step, json.loads(self.file.read_text()) if self.file.is_file() else []
+        cut = lambda s: s if s['end'] <= a else {**{k: v * (a - s['start']) / (s['end'] - s['start']) for k, v in s.items() if k in ('seconds', 'images', 'loss_sum')}, 'start': s['start'], 'end': a}
+        self.sessions = [cut(s) for s in old if s['start'] < a] + [dict(start=a, end=a, seconds=0.0, images=0, loss_sum=0.0)]
+        self.t0 = self.clock()
+    def _record(self, state, seconds:float, loss_sum:float|None=None):
+        "Update this session to the current step (`loss_sum` None: from the losses it logged) and write the file (main process)."
+        s, n = self.sessions[-1], state.global_step
+        if loss_sum is None:
+            logged, prev, loss_sum = [h for h in state.log_history if 'loss' in h and s['start'] < h['step'] <= n], s['start'], 0.0
+            for h in logged: loss_sum, prev = loss_sum + h['loss'] * (h['step'] - prev), h['step']
+        s.update(end=n, seconds=seconds, images=(n - s['start']) * self.images_per_step, loss_sum=loss_sum)
+        if state.is_world_process_zero: atomic_write(self.file, json.dumps(self.sessions, indent=1))
+    def on_save(self, args, state, control, **kw): self._record(state, self.clock() - self.t0)
+    def on_log(self, args, state, control, logs=None, **kw):
+        "Trainer's closing entry: the session's own seconds and mean loss."
+        if logs and 'train_runtime' in logs: self._record(state, logs['train_runtime'], logs['train_loss'] * (state.global_step - self.sessions[-1]['start']))
+
+def run_summary(sessions:list, # `SessionLog.sessions`, in order
+                entry:dict, # Trainer's closing log entry of the last session
+               )->dict:
+    "`entry` for the whole run when several sessions cover every step: seconds and images summed, the loss their mean over all steps."
+    ends = [(s['start'], s['end']) for s in sessions]
+    if len(sessions) < 2 or ends[0][0] != 0 or any(b != a for (_, b), (a, _) in zip(ends, ends[1:])): return entry
+    seconds, n = sum(s['seconds'] for s in sessions), ends[-1][1]
+    return {**entry, 'train_runtime': round(seconds, 4), 'train_samples_per_second': round(sum(s['images'] for s in sessions) / seconds, 3),
+            'train_steps_per_second': round(n / seconds, 3), 'train_loss': sum(s['loss_sum'] for s in sessions) / n, 'sessions': len(sessions)}
 
 # %% ../nbs/02_train.ipynb #23ee3c51
 def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run folder
@@ -339,14 +417,21 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
           resume:bool=False, # continue from the last complete checkpoint in `out_dir`
           callbacks:list|None=None, # extra `TrainerCallback`s
           verbose:bool=True, # print the plan
+          extend:bool=False, # train a finished run further, to the preset's larger `max_steps` or `epochs` (its old adapter and evaluations set aside)
          )->Path:
-    "Fine-tune `preset` on the training images of `data_root`; returns `out_dir`."
+    "Fine-tune `preset` on the training images of `data_root`; returns `out_dir`. A finished run is left as it is, unless extended."
     preset = preset if isinstance(preset, Preset) else Preset.load(preset)
     data_root, out_dir = Path(data_root), Path(out_dir)
     splits, steps, saves = check_train(preset, data_root, out_dir)  # nothing is written before the inputs pass
     with hold_folder(out_dir, command=f'train {preset.name}'):  # one process per run folder
-        ck = check_started(preset, out_dir, resume)
-        return _fit(preset, out_dir, splits, steps, saves, resume, ck, callbacks, verbose)
+        if (done := check_finished(preset, out_dir, steps, extend)) is not None:
+            print(f"{out_dir}: training finished already ({done['global_step']:,} steps; adapter/ and train_summary.json written): nothing to do")
+            return out_dir
+        if extend and finished_run(out_dir): print(f"{out_dir}: extending the finished run; its adapter and evaluations moved to {set_aside_finish(out_dir).name}/")
+        if extend and not (last_checkpoint(out_dir, warn=False) or (out_dir/'adapter').exists()):
+            raise FileNotFoundError(f"--extend: {out_dir} holds no run to extend; train it first (without --extend)")
+        ck = check_started(preset, out_dir, resume or extend, extend)
+        return _fit(preset, out_dir, splits, steps, saves, resume or extend, ck, callbacks, verbose)
 
 def _fit(preset:Preset, out_dir:Path, splits:dict, steps:dict, saves:dict, resume:bool, ck:Path|None, callbacks:list|None, verbose:bool)->Path:
     "`train`'s work, in the run folder it holds, with its inputs checked."
@@ -373,16 +458,19 @@ def _fit(preset:Preset, out_dir:Path, splits:dict, steps:dict, saves:dict, resum
     examples, val = EpochCaptions(images, preset.seed), splits.get('val')
     held_out = None if val is None else EpochCaptions(to_hf_dataset(val).cast_column('image', datasets.Image(decode=False)), preset.seed)  # one fixed caption each
     stopping = [EarlyStoppingCallback(preset.early_stopping_patience)] if held_out is not None and preset.early_stopping_patience else []
+    sessions = SessionLog(out_dir, run.effective_batch)
     by_time = [SaveByTime(saves['minutes'])] if saves['minutes'] else []
     with modified_env(TENSORBOARD_LOGGING_DIR=str(out_dir/'runs')):  # transformers 5 has no logging_dir; its callback reads this when made
         trainer = RiscmTrainer(model=model, args=training_args(run, out_dir), train_dataset=examples, eval_dataset=held_out,
-                               data_collator=collator, callbacks=[MarkComplete(), KeepCheckpoints(saves['keep']), *by_time, FollowEpoch(examples),
+                               data_collator=collator, callbacks=[MarkComplete(), KeepCheckpoints(saves['keep']), *by_time, FollowEpoch(examples), sessions,
                                                                   *stopping, *(callbacks or [])],
                                caption_only=preset.caption_loss, flat=preset.flat_optimizer, graphs=graphs)
     trainer.train(resume_from_checkpoint=str(ck) if resume and ck else None)
+    last = max(i for i, h in enumerate(trainer.state.log_history) if 'train_runtime' in h)
+    trainer.state.log_history[last] = run_summary(sessions.sessions, trainer.state.log_history[last])  # the whole run's time and loss
     trainer.save_state()
     model.save_pretrained(out_dir/'adapter')
     (out_dir/'train_summary.json').write_text(json.dumps(dict(plan=steps, base=base, global_step=trainer.state.global_step,
         best_checkpoint=trainer.state.best_model_checkpoint and Path(trainer.state.best_model_checkpoint).name,
-        best_eval_loss=trainer.state.best_metric, micro_batch=run.batch_size, grad_accum=run.grad_accum, saves=saves), indent=2))
+        best_eval_loss=trainer.state.best_metric, micro_batch=run.batch_size, grad_accum=run.grad_accum, saves=saves, sessions=len(sessions.sessions)), indent=2))
     return out_dir

@@ -97,20 +97,21 @@ def caption_images(images:str|Path|list, # image files, folders or glob patterns
                    seed:int=0, # readable image i's nucleus draws come from (seed, i, step), as in `generate_captions`
                    strict:bool=False, # a file that is not an image is fatal (else reported, skipped and counted)
                    quant:str|None=None, # base precision: None = bf16 on a GPU, fp32 on CPU (as `evaluate_run`)
-                   suppress_loc_seg:bool=False, # ban <loc>/<seg> tokens while generating
+                   suppress_loc_seg:bool|None=None, # ban PaliGemma's <loc…>/<seg…> tokens while generating; None: the preset's (`Preset.suppress_loc_seg`)
                    progress:bool=True, # show a tqdm bar
                   ) -> list[dict]:
     "Caption image files with a run's model (or a base model): one record per image, written to `out` if given."
     preset, base, adapter = _model_settings(run, model)
     pv = lambda k, v: getattr(preset, k) if v is None else v
-    decode = pv('decode', decode)
+    decode, suppress_loc_seg = pv('decode', decode), pv('suppress_loc_seg', suppress_loc_seg)
     s = dict(decode=decode, max_new_tokens=pv('max_new_tokens', max_new_tokens), top_p=pv('top_p', top_p), top_k=top_k,
              num_beams=pv('num_beams', num_beams), prompt=preset.prompt)
     decode_kwargs(decode)  # fail on a bad strategy before loading anything
     if batch_size < 1: raise ValueError(f"batch_size={batch_size} must be at least 1")
     files = find_images(images)
+    check_drive(None if out is None or str(out) == '-' else out)  # before the model loads, and long before anything is written
     meta = dict(s, top_p=s['top_p'] if decode == 'nucleus' else None, top_k=top_k if decode == 'nucleus' else None,
-                num_beams=s['num_beams'] if decode == 'beam' else None, seed=seed,
+                num_beams=s['num_beams'] if decode == 'beam' else None, seed=seed, suppress_loc_seg=suppress_loc_seg,
                 model=base, adapter=None if adapter is None else str(adapter))
     m, proc = load_for_eval(base, adapter, quant=quant)
     records, skipped, buf = [], [], []

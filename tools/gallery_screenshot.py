@@ -6,7 +6,7 @@ Run it from the repository's root after `riscm_reproduce --preset demo` has rewr
 
     python tools/gallery_screenshot.py    # --page figures/gallery.html --png figures/gallery.png
 """
-from fastcore.script import call_parse
+from riscm_paper.cli import call_parse  # argparse from the docments: the same with fastcore 1.x or 2.x
 
 from riscm_paper.use import screenshot_gallery
 
