@@ -24,7 +24,7 @@ from .claims import CANNOT, CONFIRMED, DISAGREES, paper_claim
 from .config import FUSIONS, GEMMA_LAYERS, PRESETS, Preset, fusion_pattern, plan, val_variant
 from .figures import load_paper_values, read_json, save_figure, save_table
 from .model import _lora_counts, paligemma_3b_config, tiny_config
-from .studies import STAT_METRICS, STAT_NAMES, corpus_scores, eval_dir, image_stats, resampled_scores, run_stats, significance_table
+from .studies import STAT_METRICS, STAT_NAMES, corpus_scores, eval_dir, resampled_scores, run_stats, significance_table
 
 # %% ../nbs/07a_ranks.ipynb #6930c215
 RANKS = (4, 8, 16, 32)  # the ranks the README's rank study trains (beside the FUSIONS, at r=8)
@@ -177,7 +177,7 @@ def write_rank_study(runs:dict, # run name ('r=4', ..., 'fusion-mlp') -> run fol
     t = rank_table(stats, {k: adapter_params(d) for k, d in runs.items()}, chosen, metric, n, seed)
     summ = {k: read_json(d/'train_summary.json') for k, d in runs.items()}
     steps = {k: (s['global_step'], s.get('best_eval_loss')) for k, s in summ.items()}
-    pairs = [(chosen, 'r=8')] * (chosen != 'r=8' and 'r=8' in runs) + [('r=8', k) for k in runs if k.startswith('fusion-') and 'r=8' in runs]
+    pairs = (([] if chosen == 'r=8' else [(chosen, 'r=8')]) + [('r=8', k) for k in runs if k.startswith('fusion-')]) if 'r=8' in runs else []  # the audit's comparisons
     sig = significance_table(stats, tuple(pairs), n, seed).reset_index() if pairs else pd.DataFrame()
     name, m_test = STAT_NAMES[metric].split(' (')[0], tm['metrics'][metric]
     caption = (f"Rank search on the validation split ({len(stats[chosen]):,} images, {decode}): the best {name} chose {chosen}, which alone was "
@@ -188,7 +188,7 @@ def write_rank_study(runs:dict, # run name ('r=4', ..., 'fusion-mlp') -> run fol
     written += save_table(pt, out, 'table2_fusion', 'Table II for the rank study: trainable LoRA parameters of PaliGemma-3B (meta device), each run at full size', label)
     (f := out/'rank_study.json').write_text(json.dumps(dict(
         label=label, split='val', decode=decode, metric=metric, chosen=chosen, n=n, seed=seed, val_images=len(stats[chosen]),
-        runs=[dict(run=k, **r, steps=steps[k][0], best_eval_loss=steps[k][1]) for k, r in t.reset_index().set_index('run').to_dict('index').items()],
+        runs=[dict(run=k, **r, steps=steps[k][0], best_eval_loss=steps[k][1]) for k, r in t.to_dict('index').items()],
         comparisons=sig.to_dict('records'), test=dict(run=chosen, n=tm['n'], metrics=tm['metrics']),
         full_size=pt.reset_index().to_dict('records')), indent=1, default=lambda x: x.item() if hasattr(x, 'item') else str(x)))
     return written + [f]
@@ -260,14 +260,18 @@ def study_estimate(bench:list|None, # `bench_rows()`: the benchmark's lines (Non
     t.loc['total'] = dict(bench_row='', samples_per_s=math.nan, images_trained=int(t.images_trained.sum()), card_h=math.nan if missing else t.card_h.sum(),
                           note=f"incomplete: no row for {', '.join(missing)}" if missing else '')
     t['A100_h'] = [f'{h / a100[1]:.2f}–{h / a100[0]:.2f}' if h == h else '—' for h in t.card_h]
-    return t.rename(columns={'bench_row': 'bench row', 'samples_per_s': f'{card} samples (captions)/s', 'images_trained': 'images trained (at most)',
-                             'card_h': f'{card} h', 'A100_h': f'A100 h (at {a100[0]:.2g}–{a100[1]:.2g} of its speed)'})[
-        ['bench row', f'{card} samples (captions)/s', 'images trained (at most)', f'{card} h', f'A100 h (at {a100[0]:.2g}–{a100[1]:.2g} of its speed)', 'note']]
+    names = {'bench_row': 'bench row', 'samples_per_s': f'{card} samples (captions)/s', 'images_trained': 'images trained (at most)',
+             'card_h': f'{card} h', 'A100_h': f'A100 h (at {a100[0]:.2g}–{a100[1]:.2g} of its speed)', 'note': 'note'}
+    return t.rename(columns=names)[list(names.values())]
 
 def estimate_markdown(bench:list|None, # `bench_rows()`
                       **kw, # `study_estimate`'s other arguments
                      )->str:
     "`study_estimate` as the README shows it: a Markdown table, '—' where a row is missing."
+    def fmt(col, v):
+        if isinstance(v, float) and v != v: return '—'
+        if 'samples' in col: return f'{v:,.1f}'
+        if col.endswith(' h'): return f'{v:.2f}'
+        return f'{v:,}' if isinstance(v, (int, np.integer)) else v
     t = study_estimate(bench, **kw)
-    fmt = lambda c, v: '—' if isinstance(v, float) and v != v else f'{v:,.1f}' if 'samples' in c else f'{v:.2f}' if c.endswith(' h') else f'{v:,}' if isinstance(v, (int, np.integer)) else v
     return pd.DataFrame({c: [fmt(c, v) for v in t[c]] for c in t.columns}, index=t.index).to_markdown()
