@@ -1,5 +1,10 @@
 """One table of the project's speed on a GPU: paper-r8 literal, paper-r8 fast (same maths), fast, and captioning.
 
+A training row is any preset of `riscm_paper.config.PRESETS` by name: `paper-r8`, `paper-r16`, their `-literal`
+recipes, `fast`, and the adapter-fusion presets `paper-fusion-mlp` and `paper-fusion-depth` (r=8 with part of the
+adapters at r=4, `07a_ranks`), whose rows give the rank study's estimate of its time (`ranks.study_estimate`;
+bench/rows/fusion.txt). A rank without a preset of its own is a row with `--set r=R` (recorded as `paper-r8 [r=R]`).
+
 Every row runs the project's own code at full size: the PaliGemma-3B-224 architecture (`paligemma_3b_config()`) with
 random weights (no real weights exist offline; a step's cost does not depend on the weights' values), a processor
 whose vocabulary has the real 257,216 entries, and the synthetic RISC-layout demo images, so batches have the real
@@ -190,7 +195,9 @@ def main():
         latest = {}
         for l in map(json.loads, RESULTS.read_text().splitlines()): latest[(l['row'], l['gpus'], l['card'])] = l
         print(table(list(latest.values()))); return
-    from riscm_paper.config import parse_overrides
+    from riscm_paper.config import PRESETS, parse_overrides
+    if unknown := [r for r in a.rows if r != 'captioning' and r not in PRESETS]:  # before any row runs, not after the first
+        ap.error(f"unknown row(s) {unknown}: a preset name ({', '.join(sorted(PRESETS))}) or captioning")
     work = Path(a.work or tempfile.mkdtemp())
     for row in a.rows:
         res = (caption_row(work, a.captions, a.caption_batch, a.caption_workers, a.caption_compile, a.caption_static, a.caption_tokens,

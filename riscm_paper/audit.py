@@ -13,7 +13,7 @@ from pathlib import Path
 __all__ = ['HPARAMS', 'PV_HPARAM', 'BLEU_CASES', 'METEOR_CASES', 'RESULT_TOL', 'COLOURS', 'UNCHECKABLE', 'check_schedule',
            'check_steps', 'check_hparams', 'check_quality', 'meteor_behaviour', 'merge_behaviour', 'check_metric_defs',
            'predictions', 'loss_floor', 'plateau_step', 'check_results', 'added_colours', 'check_outputs',
-           'check_uncheckable', 'audit_inputs', 'read_of', 'audit_claims', 'make_audit']
+           'check_uncheckable', 'supersede', 'audit_inputs', 'read_of', 'audit_claims', 'make_audit']
 
 # %% ../nbs/05_audit.ipynb #6f44438f
 import numpy as np
@@ -343,6 +343,12 @@ UNCHECKABLE = {  # paper_values key(s) -> (the claim, what would check it)
                                     "out of the LoRA targets against one with it (a LORA_TARGETS entry without multi_modal_projector.linear); not run here"),
     'intro.plis_degeneration': ('without prompt masking, runs degenerated ("plis plis plis")', 'a run with the prompt inside the loss (labels on every '
                                 'token) and its captions read; the artefact always masks through suffix=, so it has no such run'),
+    'future.fusion_ranks': ('future work: adapter fusion mixing r=4 and r=8', 'a rank study on RISC(M) with the real checkpoint, which trains the '
+                            'presets paper-fusion-mlp and paper-fusion-depth beside the ranks on paper+val (07a_ranks): '
+                            'riscm_reproduce --preset paper --data <RISC(M)> --rank_study 4 8 16 32'),
+    'future.rank_search': ('future work: a validation split for early stopping and rank search', 'a rank study on RISC(M) with the real '
+                           'checkpoint, which trains each rank on paper+val with early stopping, chooses by validation and tests the choice '
+                           'once (07a_ranks): riscm_reproduce --preset paper --data <RISC(M)> --rank_study 4 8 16 32'),
     'abstract.hardware': ('trained on one Colab A100 (40 GB)', "the paper's machine; the time and memory lines hold its numbers against the benchmark's H100 and H200 rows"),
 }
 
@@ -351,6 +357,14 @@ def check_uncheckable(pv:dict, # paper values
                      ) -> list:
     "One CANNOT line per claim in `UNCHECKABLE`, saying what would check it."
     return [paper_claim(pv, list(k) if isinstance(k, tuple) else k, text, None, why, CANNOT) for k, (text, why) in UNCHECKABLE.items()]
+
+# %% ../nbs/05_audit.ipynb #45f8ad0a
+def supersede(lines:list, # audit lines
+              extra:list, # lines a study added on the real checkpoint
+             ) -> list:
+    "`lines` less the UNCHECKABLE lines whose keys a line of `extra` checks."
+    checked = {k for c in extra for k in c.get('keys', [])}
+    return [c for c in lines if not (c['verdict'] == CANNOT and c.get('keys') and c['keys'][0] in UNCHECKABLE and set(c['keys']) <= checked)]
 
 # %% ../nbs/05_audit.ipynb #58df7598
 def _length_args(m:dict, splits:dict, mat:dict|None, tok, roots:dict) -> dict:
@@ -417,7 +431,8 @@ def make_audit(manifest:str|Path|dict, # reproduce manifest.json (or its content
     "Audit a reproduce folder against the paper: write `audit.md` and `audit.json` into `out_dir`."
     m = load_manifest(manifest)
     pv, got = load_paper_values(paper_values), audit_inputs(m, real, paper, bench)
-    lines = audit_claims(m, pv, load_runs(m), inputs=got) + [c if m['preset'] == 'paper' else {**c, 'section': 'demo'} for c in extra]
+    lines = audit_claims(m, pv, load_runs(m), inputs=got)
+    lines = (supersede(lines, extra) if m['preset'] == 'paper' else lines) + [c if m['preset'] == 'paper' else {**c, 'section': 'demo'} for c in extra]
     notes = [c['evidence'] for c in lines if c['evidence'].startswith('NOT CHECKED')]
     notes += [f"Not counted, not claims: {'; '.join(f'{k} ({why})' for k, why in non_claims(pv).items())}."] if non_claims(pv) else []
     return write_audit(lines, out_dir, preset_label(m['preset']), notes, read_of(got))

@@ -224,6 +224,7 @@ def riscm_reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU
                     targets_study:store_true=False, # study: also train r=8 with LoRA on the text tower and projector only
                     fast_study:store_true=False, # study: also train r=8's fast twin and set it beside r=8 (always on for the demo; can be added to a finished --out, which keeps it)
                     metrics:str='all', # "all": the COCO suite (needs Java) and the paper's BLEU-4 and METEOR; "paper": those two only (no Java, no gallery or studies)
+                    rank_study:Param("study: train these ranks and the fusion presets on paper+val, choose by validation, test the choice once, e.g. --rank_study 4 8 16 32 (can be added to a finished --out)", int, nargs='*')=None,
                     set:Param("Preset overrides for both ranks, e.g. --set max_steps=100", str, nargs='*')=None,
                    ):
     "Regenerate every table and figure of the paper: on the embedded demo, or on RISC(M) with PaliGemma-3B."
@@ -231,7 +232,7 @@ def riscm_reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU
     check_drive(out or f'runs/{preset}', figures, data); check_not_busy(out or f'runs/{preset}')  # before the slow imports; reproduce checks again
     from riscm_paper.pipeline import reproduce  # imported on use (see above)
     reproduce(preset, out, data=data, model=model, figures=figures, decode=decode, limit=limit, decodes=decodes,
-              seeds=seeds, studies=studies, targets_study=targets_study, fast_study=fast_study or None, metrics=metrics, **overrides)
+              seeds=seeds, studies=studies, targets_study=targets_study, fast_study=fast_study or None, metrics=metrics, rank_study=rank_study, **overrides)
 
 # %% ../nbs/09_cli.ipynb #24df14fc
 @call_parse

@@ -4,14 +4,15 @@
 
 # %% ../nbs/00_config.ipynb #6964bcc2
 from __future__ import annotations
-import dataclasses, importlib.metadata, json, math, os, platform, subprocess, typing
-from dataclasses import dataclass, asdict, fields
+import dataclasses, importlib.metadata, json, math, os, platform, re, subprocess, typing
+from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['POSITIVE', 'DRIVE_SAVE_MINUTES', 'LITERAL', 'VAL', 'PRESETS', 'GPU_GIB_FIXED', 'GPU_GIB_PER_SAMPLE', 'COLAB_PATHS',
-           'LIBRARIES', 'Preset', 'parse_overrides', 'plan', 'fast_variant', 'step_gib', 'fit_micro_batch',
-           'gpu_free_bytes', 'user_paths', 'env_info', 'differing']
+__all__ = ['POSITIVE', 'DRIVE_SAVE_MINUTES', 'SELECT_METRICS', 'LITERAL', 'VAL', 'PRESETS', 'GPU_GIB_FIXED', 'GPU_GIB_PER_SAMPLE',
+           'GEMMA_LAYERS', 'FUSIONS', 'COLAB_PATHS', 'LIBRARIES', 'Preset', 'parse_overrides', 'plan', 'fast_variant',
+           'step_gib', 'fit_micro_batch', 'gpu_free_bytes', 'fusion_pattern', 'val_variant', 'user_paths', 'env_info',
+           'differing']
 
 # %% ../nbs/00_config.ipynb #517aeced
 import torch, yaml
@@ -24,6 +25,7 @@ from .data import load_riscm, split_riscm
 POSITIVE = ('epochs', 'batch_size', 'grad_accum', 'lr', 'save_steps', 'logging_steps', 'save_total_limit', 'eval_steps',
             'max_new_tokens', 'num_beams')  # Preset fields that must be > 0
 DRIVE_SAVE_MINUTES = 15  # save_minutes=None on Google Drive: a lost session costs at most this much training
+SELECT_METRICS = ('cider', 'paper_bleu_4', 'paper_meteor')  # validation metrics a rank study may choose by (07_studies' bootstrap resamples them)
 
 @dataclass
 class Preset:
@@ -35,6 +37,7 @@ class Preset:
     alpha:int|None=None # LoRA alpha; None means alpha = r, as in the paper
     targets:str='paper' # LoRA target preset: "paper" or "text+projector"
     lora_dropout:float=0.0 # LoRA dropout
+    rank_pattern:dict=field(default_factory=dict) # adapter fusion: {peft module pattern: rank} for the adapters whose rank is not `r` (alpha = that rank unless `alpha` is set); {}: all at `r`
     prompt:str='describe this image.' # task prefix given with every image (§II-C, §IV-A; PaliGemma appends "\n")
     epochs:float=2 # passes over the training images (one sampled caption per image per pass)
     max_steps:int=-1 # optimiser steps; -1 means derive from `epochs`
@@ -68,6 +71,7 @@ class Preset:
     val_fraction:float=0.05 # with "paper+val": the share of the paper's training images held out for validation
     eval_steps:int=500 # with a validation part: its loss every N optimiser steps (and a checkpoint then)
     early_stopping_patience:int=0 # with a validation part: stop after N evaluations without a better loss (0: never)
+    select_metric:str='cider' # what a rank study (`--rank_study`) chooses by on the validation part, higher is better: "cider", "paper_bleu_4" or "paper_meteor"
     decode:str='nucleus' # evaluation decoding: "nucleus", "greedy" or "beam"
     top_p:float=0.95 # nucleus sampling mass
     max_new_tokens:int=32 # caption length cap at evaluation
@@ -92,6 +96,12 @@ class Preset:
         if self.split_scheme == 'paper+val' and self.save_steps % self.eval_steps:
             raise ValueError(f"Preset field save_steps={self.save_steps} must be a multiple of eval_steps={self.eval_steps}, "
                              "so that the best checkpoint by validation loss is one that was saved")
+        for k, v in self.rank_pattern.items():
+            try: re.compile(k)
+            except re.error as e: raise ValueError(f"Preset field rank_pattern={self.rank_pattern!r}: {k!r} is not a regular expression ({e})") from None
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"Preset field rank_pattern={self.rank_pattern!r}: the rank of {k!r} must be a positive integer")
+        if self.select_metric not in SELECT_METRICS: raise ValueError(f"Preset field select_metric={self.select_metric!r} must be one of {SELECT_METRICS}")
         if self.save_steps % self.logging_steps:
             raise ValueError(f"Preset field save_steps={self.save_steps} must be a multiple of logging_steps={self.logging_steps}, "
                              "so that a resumed run logs exactly the losses of an uninterrupted one")
@@ -115,7 +125,7 @@ PRESETS = {
     'paper-r16-val': Preset(name='paper-r16-val', r=16, **VAL),
     'demo': Preset(name='demo', model='tiny', quant='fp32', r=8, epochs=1, max_steps=600, batch_size=16,
                    grad_accum=1, lr=1e-2, lr_scheduler='cosine', warmup_steps=30, optim='adamw_torch', bf16=False,
-                   gradient_checkpointing=False, save_steps=200, logging_steps=10, seed=0, eval_batch_size=64, workers=0,
+                   gradient_checkpointing=False, save_steps=200, logging_steps=10, eval_steps=100, seed=0, eval_batch_size=64, workers=0,
                    compile=False, cuda_graphs=False, pad_to=0, suppress_loc_seg=True),
 }
 
@@ -178,6 +188,11 @@ def _cast(name:str, # a Preset field
     args = typing.get_args(hint)
     if type(None) in args and text.lower() in ('none', 'null'): return None
     kind = next((a for a in args if a is not type(None)), hint)
+    if kind is dict:  # rank_pattern: a JSON object
+        try: d = json.loads(text)
+        except json.JSONDecodeError: d = None
+        if isinstance(d, dict): return d
+        raise ValueError(f"override {name}={text!r}: not a JSON object, e.g. {name}='{{\"mlp.+\": 4}}'")
     try: return str2bool(text) if kind is bool else kind(text)
     except (TypeError, ValueError): raise ValueError(f"override {name}={text!r}: not a valid {kind.__name__}") from None
 
@@ -249,6 +264,32 @@ def gpu_free_bytes(device:int|torch.device|None=None, # a CUDA device; None: the
     "Bytes this process can still allocate on `device`: what the driver reports free plus what PyTorch's allocator holds unused."
     free, _ = torch.cuda.mem_get_info(device)
     return free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
+
+# %% ../nbs/00_config.ipynb #d59141a9
+GEMMA_LAYERS = 18  # decoder layers of PaliGemma-3B's Gemma (`paligemma_3b_config`, 01_model; 07a_ranks checks they agree)
+
+FUSIONS = {  # adapter fusion (§VI-E, future work 2): kind -> why this split
+    'mlp': "Gemma's MLP adapters at r=4, the rest at r=8: the 16,384-wide MLP projections hold most of the adapter parameters",
+    'depth': "the lower half of Gemma's decoder at r=4, the upper half, SigLIP and the projector at r=8: the top layers gain more from adapting",
+}
+
+def fusion_pattern(kind:str, # a key of FUSIONS
+                   n_layers:int=GEMMA_LAYERS, # Gemma decoder layers of the base model ('depth' halves them)
+                   rank:int=4, # the rank of the adapters the pattern names (the others keep the preset's `r`)
+                  )->dict:
+    "The `rank_pattern` of fusion `kind`: {peft pattern of Gemma's modules: `rank`}."
+    if kind == 'mlp': return {r'language_model\.layers\.\d+\.mlp\..+': rank}
+    if kind == 'depth': return {r'language_model\.layers\.(' + '|'.join(map(str, range(n_layers // 2))) + r')\..+': rank}
+    raise ValueError(f"unknown fusion {kind!r}; choose one of {sorted(FUSIONS)}")
+
+PRESETS |= {f'paper-fusion-{k}': Preset(name=f'paper-fusion-{k}', rank_pattern=fusion_pattern(k)) for k in FUSIONS}
+
+# %% ../nbs/00_config.ipynb #b1a4afbd
+def val_variant(preset:Preset, # a recipe trained on the paper split
+               )->Preset:
+    "`preset` on paper+val: its validation loss every `eval_steps`, early stopping with VAL's patience, checkpoints at evaluations."
+    return preset.replace(name=f'{preset.name}-val', split_scheme='paper+val', save_steps=math.lcm(preset.save_steps, preset.eval_steps),
+                          early_stopping_patience=VAL['early_stopping_patience'])
 
 # %% ../nbs/00_config.ipynb #7e2f9ea7
 @patch

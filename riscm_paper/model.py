@@ -214,6 +214,7 @@ def add_lora(model:PaliGemmaForConditionalGeneration, # a model from `load_model
              targets:str='paper', # a key of `LORA_TARGETS`
              dropout:float=0.0, # LoRA dropout
              gradient_checkpointing:bool=False, # trade compute for activation memory
+             rank_pattern:dict|None=None, # adapter fusion: {peft module pattern: rank} where the rank is not `r` (alpha = that rank unless `alpha` is given)
             ) -> PeftModel:
     "Freeze `model` and wrap it with LoRA adapters on the `targets` preset."
     if targets not in LORA_TARGETS: raise ValueError(f'targets={targets!r} is not one of {list(LORA_TARGETS)}')
@@ -224,25 +225,25 @@ def add_lora(model:PaliGemmaForConditionalGeneration, # a model from `load_model
         elif gradient_checkpointing:
             model.activation_checkpointing_enable(activation_checkpointing_kwargs=GC_KWARGS)
             model.enable_input_require_grads()
-        cfg = LoraConfig(r=r, lora_alpha=r if alpha is None else alpha, lora_dropout=dropout,
-                         target_modules=LORA_TARGETS[targets], task_type='CAUSAL_LM')
+        cfg = LoraConfig(r=r, lora_alpha=r if alpha is None else alpha, lora_dropout=dropout, target_modules=LORA_TARGETS[targets],
+                         rank_pattern=dict(rank_pattern or {}), alpha_pattern=dict(rank_pattern or {}) if alpha is None else {}, task_type='CAUSAL_LM')
         return get_peft_model(model, cfg)
 
 # %% ../nbs/01_model.ipynb #15c1b710
 def lora_modules(model:torch.nn.Module, # a model returned by `add_lora`
                 ) -> pd.DataFrame:
-    "Count the adapted modules by tower and layer name."
-    names = [n for n, m in model.named_modules() if hasattr(m, 'lora_A') and not isinstance(m, torch.nn.ModuleDict)]
+    "Count the adapted modules by tower, layer name and rank."
+    mods = {n: m for n, m in model.named_modules() if hasattr(m, 'lora_A') and not isinstance(m, torch.nn.ModuleDict)}
     tower = lambda n: next(t for t in ('vision_tower', 'multi_modal_projector', 'language_model', '') if t in n) or 'other'
-    df = pd.DataFrame({'tower': [tower(n) for n in names], 'layer': [n.split('.')[-1] for n in names]})
+    df = pd.DataFrame({'tower': [tower(n) for n in mods], 'layer': [n.split('.')[-1] for n in mods], 'rank': [m.r['default'] for m in mods.values()]})
     return df.value_counts().rename('modules').reset_index().sort_values(['tower', 'layer'], ignore_index=True)
 
 # %% ../nbs/01_model.ipynb #ea0691b9
-def _lora_counts(r, targets, config=None):
-    "(trainable, base total) of `targets` LoRA at rank `r` on the meta-device architecture of `config`."
+def _lora_counts(r, targets, config=None, rank_pattern=None):
+    "(trainable, base total) of `targets` LoRA at rank `r` (`rank_pattern`: other ranks by module) on the meta-device architecture of `config`."
     with torch.device('meta'): model = PaliGemmaForConditionalGeneration(config or paligemma_3b_config())
     total = count_params(model)
-    trainable = sum(p.numel() for p in add_lora(model, r=r, targets=targets).parameters() if p.requires_grad)
+    trainable = sum(p.numel() for p in add_lora(model, r=r, targets=targets, rank_pattern=rank_pattern).parameters() if p.requires_grad)
     return trainable, total
 
 def lora_param_table(ranks:tuple=(8, 16), # LoRA ranks

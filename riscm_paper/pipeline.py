@@ -10,8 +10,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['ADDED_STUDIES', 'GALLERY_VS_TABLE3', 'train_stage', 'eval_stage', 'kept_studies', 'as_flags', 'record_settings',
-           'demo_inputs', 'paper_inputs', 'rank_presets', 'baseline_run', 'speed_row', 'fast_table', 'reproduce_inputs',
-           'study_presets', 'reproduce', 'read_md_table', 'check_figures']
+           'demo_inputs', 'paper_inputs', 'rank_presets', 'baseline_run', 'speed_row', 'fast_table', 'rank_stages',
+           'reproduce_inputs', 'study_presets', 'reproduce', 'read_md_table', 'check_figures']
 
 # %% ../nbs/08_pipeline.ipynb #76b89b43
 import numpy as np, pandas as pd
@@ -31,6 +31,9 @@ from .model import make_tiny_checkpoint
 from .train import checkpoint_plan, last_checkpoint, train, train_bytes
 from .use import page_sha256, screenshot_source, tag_screenshot, write_gallery
 
+# %% ../nbs/08_pipeline.ipynb #80ec4bcb
+from .ranks import choose_run, decoder_layers, rank_candidates, rank_study_claims, write_rank_study
+
 # %% ../nbs/08_pipeline.ipynb #00c99eae
 def train_stage(preset:Preset, # the rank's preset
                 data:Path, # RISC(M) folder
@@ -47,21 +50,23 @@ def eval_stage(run:Path, # a run folder (or the baseline's)
                limit:int|None, # evaluate a seeded sample of N test images, stratified by source (None: all)
                seed:int=0, # generation seed (nucleus sampling)
                metrics:str='all', # metric family: 'all' or 'paper' (`03a_scoring`)
+               split:str='test', # the split to caption ('val': a rank study's validation part)
               )->dict:
-    "Evaluate `run` on the test split unless its metrics exist in that family (or in both); a rescore reuses the captions."
-    f = run/'eval'/f'test-{decode}'/'metrics.json'
+    "Evaluate `run` on `split` unless its metrics exist in that family (or in both); a rescore reuses the captions."
+    f = run/'eval'/f'{split}-{decode}'/'metrics.json'
     if f.exists() and (metrics == 'paper' or family_of(json.loads(f.read_text())) == 'all'): return json.loads(f.read_text())
-    return evaluate_run(run, data, split='test', decode=decode, limit=limit, seed=seed, metrics=metrics)
+    return evaluate_run(run, data, split=split, decode=decode, limit=limit, seed=seed, metrics=metrics)
 
 # %% ../nbs/08_pipeline.ipynb #712751a3
-ADDED_STUDIES = ('fast_study', 'targets_study')  # what a finished folder may gain: each adds a run and changes none of the others
+ADDED_STUDIES = ('fast_study', 'targets_study', 'rank_study')  # what a finished folder may gain: each adds a run and changes none of the others
 
 def kept_studies(out:Path, # reproduce folder
+                 settings:dict|None=None, # what this call names; a study it names with another value is a real difference
                 )->dict:
-    "The studies `out/reproduce.json` records, as `{name: True}`: a later call keeps them, whether it names them or not."
-    f = Path(out)/'reproduce.json'
+    "The studies `out/reproduce.json` records that `settings` does not name, with their values: a later call keeps them."
+    f, settings = Path(out)/'reproduce.json', settings or {}
     old = json.loads(f.read_text()) if f.is_file() else {}
-    return {k: True for k in ADDED_STUDIES if old.get(k)}
+    return {k: old[k] for k in ADDED_STUDIES if old.get(k) and not settings.get(k)}
 
 def as_flags(k:str, # a reproduce setting
              v, # its value
@@ -76,7 +81,7 @@ def record_settings(out:Path, # reproduce folder
                     settings:dict, # what this call would produce
                    )->dict:
     "Record `settings` (with the folder's studies kept) in `out/reproduce.json`; refuse a folder made with other settings, but for a study added."
-    f, settings = out/'reproduce.json', {**settings, **kept_studies(out)}
+    f, settings = out/'reproduce.json', {**settings, **kept_studies(out, settings)}
     if f.exists() and (diff := differing(json.loads(f.read_text()), settings)):
         if bad := {k: d for k, d in diff.items() if k not in ADDED_STUDIES or d[0] or not d[1]}:
             raise ValueError(f"{out} was made with other settings (theirs, yours): {diff}; to go on with it, rerun with its own "
@@ -163,6 +168,27 @@ def fast_table(runs:dict, # row name -> run folder: the recipe first, its fast t
     (out := Path(out_dir)/'fast_vs_paper.json').write_text(json.dumps(dict(label=label, decode=decode, rows=rows, **verdict), indent=1))
     return written + [out]
 
+# %% ../nbs/08_pipeline.ipynb #65a12e04
+def _test_chosen(named:dict, metric:str, data:Path, decode:str, limit:int|None, metrics:str)->dict:
+    "Caption the test split with the run the validation `metric` chose: the study's one look at the test set."
+    k = choose_run(named, metric, decode)
+    print(f'--- the validation {metric} chose {k}')
+    return eval_stage(named[k], data, decode, limit, metrics=metrics)
+
+def rank_stages(ranked:dict, # the rank study's runs: folder -> (preset, name), from `rank_candidates`
+                runs:dict, # folder -> run folder
+                data:Path, # RISC(M) folder
+                decode:str, # decoding
+                limit:int|None, # a seeded sample of N images per evaluation (None: all)
+                metrics:str, # metric family ('all')
+               )->list:
+    "The rank study's stages: each run trained on paper+val and captioned on its validation part, then the chosen one on the test split."
+    stages = [s for k, (p, _) in ranked.items() for s in ((f'train {k}', partial(train_stage, p, data, runs[k])),
+              (f'validate {k}, {decode}', partial(eval_stage, runs[k], data, decode, limit, metrics=metrics, split='val')))]
+    if not ranked: return stages
+    named, metric = {n: runs[k] for k, (_, n) in ranked.items()}, next(iter(ranked.values()))[0].select_metric
+    return stages + [('test the chosen run', partial(_test_chosen, named, metric, data, decode, limit, metrics))]
+
 # %% ../nbs/08_pipeline.ipynb #9cfa4127
 def reproduce_inputs(preset:str, out:str|Path|None, data:str|Path|None, model:str|None, figures:str|Path, metrics:str)->tuple:
     "Check what `reproduce` needs before anything is written: the preset, Drive, the data and its split (paper), the base model, the scorers; returns (out, data, model)."
@@ -201,31 +227,38 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
               targets_study:bool=False, # study: also train r=8 with LoRA on the text tower and projector only (future work 4)
               fast_study:bool|None=None, # study: also train r=8's fast twin (`fast_variant`) and set it beside r=8; None: on for the demo (a folder that has it keeps it)
               metrics:str='all', # 'all': the COCO suite (needs Java) and the paper's two; 'paper': the paper's BLEU-4 and METEOR only
+              rank_study:list|None=None, # study: train these ranks and the fusion presets on paper+val, choose one by validation, test it once (07a_ranks)
               **overrides, # Preset fields applied to all ranks (e.g. max_steps=100)
              )->dict:
     "Run the paper end to end (data, baseline, r=8, r=16, evaluation, figures, audit, gallery, studies); returns the manifest."
+    if rank_study is not None and metrics != 'all':
+        raise ValueError("--rank_study needs --metrics all: its table resamples per-image CIDEr, which needs the COCO scorers (Java)")
     out, data, model = reproduce_inputs(preset, out, data, model, figures, metrics)  # nothing is written before they pass
     fast_study = preset == 'demo' if fast_study is None else fast_study
     kept = kept_studies(out)  # a study the folder has is kept, named or not
     fast_study, targets_study = fast_study or kept.get('fast_study', False), targets_study or kept.get('targets_study', False)
+    rank_study = kept.get('rank_study') if rank_study is None else rank_study
     presets = rank_presets(preset, model, overrides, seeds)
     first = next(iter(presets.values()))
     extras = study_presets(first, targets_study, fast_study)
     presets |= {k: p for k, (p, _) in extras.items()}
-    need = 2**28 + (0 if preset == 'demo' else sum(train_bytes(p, checkpoint_plan(p, out/k)['keep']) for k, p in presets.items()))
+    ranked = rank_candidates(first, rank_study, decoder_layers(preset, model)) if rank_study is not None else {}
+    trained = presets | {k: p for k, (p, _) in ranked.items()}
+    need = 2**28 + (0 if preset == 'demo' else sum(train_bytes(p, checkpoint_plan(p, out/k)['keep']) for k, p in trained.items()))
     check_space(out, need, f'reproduce --preset {preset}')
     with hold_folder(out, command=f'reproduce --preset {preset}', children=True):  # one process per reproduce folder
         return _run_stages(preset, out, data, model, figures, decode, limit, n_images, decodes, seeds, studies, targets_study,
-                           fast_study, metrics, overrides, presets, {k: n for k, (_, n) in extras.items()})
+                           fast_study, metrics, overrides, presets, {k: n for k, (_, n) in extras.items()}, ranked)
 
 def _run_stages(preset, out, data, model, figures, decode, limit, n_images, decodes, seeds, studies, targets_study, fast_study,
-                metrics, overrides, presets, studied)->dict:
+                metrics, overrides, presets, studied, ranked={})->dict:
     "`reproduce`'s work, in the folder it holds: the stages, then figures, audit, studies and gallery."
     start = time.time()
     settings = dict(preset=preset, data=str(data), model=str(model), decode=decode, limit=limit,
                     n_images=n_images if preset == 'demo' else None, overrides=overrides)
     if decodes or seeds or targets_study: settings |= dict(decodes=decodes, seeds=seeds, targets_study=targets_study)  # only when used: older folders stay valid
     if fast_study: settings |= dict(fast_study=True)
+    if ranked: settings |= dict(rank_study=[p.r for p, n in ranked.values() if n.startswith('r=')])
     record_settings(out, settings)
     first = next(iter(presets.values()))
     if preset == 'demo': demo_inputs(first, data, model, n_images)
@@ -236,6 +269,8 @@ def _run_stages(preset, out, data, model, figures, decode, limit, n_images, deco
         stages.append((f'train {k}', partial(train_stage, p, data, runs[k])))
         stages += [(f'evaluate {k}, {d}', partial(eval_stage, runs[k], data, d, limit, seed=p.seed if seeds else 0, metrics=metrics))
                    for d in dict.fromkeys([decode, *(decodes or [])])]
+    runs |= {k: out/k for k in ranked}
+    stages += rank_stages(ranked, runs, data, decode, limit, metrics)
     for name, stage in tqdm(stages, desc='reproduce'):
         print(f'--- {name}'); stage()
         clear_device_cache(garbage_collection=True)  # the stage's model is gone: the next stage sizes its batches on a card as a fresh process finds it
@@ -253,6 +288,9 @@ def _run_stages(preset, out, data, model, figures, decode, limit, n_images, deco
             spreads = {name: loss_spread([json.loads((d/'trainer_state.json').read_text()) for d in ds]) for name, ds in by_rank.items()}
             save_figure(loss_spread_figure(spreads), figures, 'fig2_training_loss_seeds', preset_label(preset))
     if fast_study: fast_table({'r=8': main_runs['r8'], 'r=8 fast': runs['r8-fast']}, figures, preset_label(preset), decode)
+    if ranked:
+        write_rank_study({n: runs[k] for k, (_, n) in ranked.items()}, figures, first.select_metric, decode, preset_label(preset))
+        extra += rank_study_claims(Path(figures)/'rank_study.json', real=preset == 'paper')
     make_audit(manifest, figures, extra=extra)
     if coco: write_gallery({RUN_NAMES[k]: v for k, v in main_runs.items()}, data, Path(figures)/'gallery.html', decode=decode)
     else: print('--- gallery skipped: its per-image BLEU-4 and CIDEr need the COCO scorers (Java); --metrics paper')

@@ -449,7 +449,7 @@ def _fit(preset:Preset, out_dir:Path, splits:dict, steps:dict, saves:dict, resum
     if preset.model == 'tiny' and not (Path(base)/'config.json').exists():  # a tiny base is built from the training captions
         make_tiny_checkpoint(base, [c for cs in train_df.captions for c in cs], seed=preset.seed)
     model = add_lora(load_model(base, quant=preset.quant), r=preset.r, alpha=preset.alpha, targets=preset.targets,
-                     dropout=preset.lora_dropout, gradient_checkpointing=preset.gradient_checkpointing)
+                     dropout=preset.lora_dropout, gradient_checkpointing=preset.gradient_checkpointing, rank_pattern=preset.rank_pattern)
     if preset.dequant_cache and preset.quant == 'nf4': dequantize_4bit_cache(model)  # the same maths, without dequantising every step
     graphs = preset.cuda_graphs and torch.cuda.is_available()  # CUDA graphs need a GPU; elsewhere the layers are only compiled
     if preset.compile: compile_layers(model, graphs=graphs)  # the same maths, fused (and replayed)
