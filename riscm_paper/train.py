@@ -342,10 +342,12 @@ class RiscmTrainer(Trainer):
         return loss
 
     def stop_if_nonfinite(self):
-        "Raise, naming the step and the checkpoint kept, if a loss was not finite (this waits for the GPU)."
-        if self.bad is None or (step := int(self.bad[0])) < 0: return
-        kept = last_checkpoint(self.args.output_dir, warn=False)
-        raise FloatingPointError(f"training stopped: the loss is {float(self.bad[1])} at optimiser step {step} in "
+        "Raise, naming the step and the checkpoint kept, if a loss was not finite in any process: all stop at once (this waits for the GPU)."
+        seen = [] if self.bad is None or int(self.bad[0]) < 0 else [(int(self.bad[0]), float(self.bad[1]))]
+        if world_size() > 1: seen = sorted(gather_object(seen))  # a process that trained on would wait for the others forever
+        if not seen: return
+        (step, loss), kept = seen[0], last_checkpoint(self.args.output_dir, warn=False)
+        raise FloatingPointError(f"training stopped: the loss is {loss} at optimiser step {step} in "
                                  f"{self.args.output_dir}; the last complete checkpoint ({kept.name if kept else 'none'}) is kept. "
                                  "Lower the learning rate or check the data, then resume")
 
