@@ -21,8 +21,10 @@ structure (256 image tokens + prompt + caption).
 - captioning: `load_for_eval` (bf16) + `generate_captions` (nucleus, p = 0.95, top_k = 0, 32 new tokens, images read
   in 8 DataLoader workers) on N images (default 8,904, the paper split's test images), at the batch `auto_batch_size`
   picks from free memory unless `--caption-batch` says otherwise, after one warm-up batch.
-- under `torchrun --nproc_per_node N`: the training rows run data-parallel (per-GPU micro-batch from the preset, so
-  the effective batch grows N-fold unless `--set` says otherwise); captioning gives each process a contiguous part
+- under `torchrun --nproc_per_node N`: the training rows run data-parallel in one run folder (per-GPU micro-batch from
+  the preset, so the effective batch grows N-fold unless `--set` says otherwise), and a row records whether the CUDA
+  graphs ran (`parallel_preset` turns them off under several processes unless `--ddp-graphs`, and says why in
+  `fallback`); captioning gives each process a contiguous part
   of the images (`shard_bounds`, as `evaluate_run` does) and times the slowest.
 - `--set k=v ...` changes Preset fields of the training rows; the row is then recorded as `row [k=v ...]`.
 - what explains a figure: after the timed steps (or batches) `torch.profiler` records a few more, and the row keeps
@@ -79,7 +81,7 @@ def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict, profile
     import torch
     from transformers import TrainerCallback
     from riscm_paper.config import Preset
-    from riscm_paper.train import train
+    from riscm_paper.train import from_main, on_main, train
 
     cuda = torch.cuda.is_available()
     class StepTimer(TrainerCallback):
@@ -98,15 +100,16 @@ def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict, profile
                 self.stats = busy_stats(self.prof, wall, profiled)
                 print(self.prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=12), flush=True)  # where the host's time goes
                 self.prof = None
-    data, base = inputs(work, tiny=row == 'demo')
+    data, base = on_main(lambda: inputs(work, tiny=row == 'demo'))  # made by the main process, once
     rank = int(os.environ.get('RANK', 0))
     total = warmup + steps + (profiled if cuda else 0)
     every = overrides.pop('logging_steps', Preset.load(row).logging_steps)  # the preset's own, unless --set logging_steps=1 asks for every loss
     preset = Preset.load(row, model=str(base), max_steps=total, save_steps=-(-total // every) * every, logging_steps=every, report_to='none', **overrides)
     if cuda: torch.cuda.reset_peak_memory_stats()
     timer = StepTimer()
-    out = work/f'run-{row}-{os.getpid() if rank else "main"}-{time.time_ns()}'
+    out = work/f'run-{row}-{from_main(time.time_ns())}'  # one run folder for all processes, as a user's torchrun job
     train(preset, data, out, callbacks=[timer], verbose=rank == 0)
+    ran = json.loads((out/'train_summary.json').read_text())  # what ran: the CUDA graphs may have fallen back
     world = int(os.environ.get('WORLD_SIZE', 1))
     step_s = (timer.marks[warmup + steps] - timer.marks[warmup]) / steps  # the mean over the timed steps: stalls count, as in a run
     losses = [h['loss'] for h in json.loads((out/'trainer_state.json').read_text())['log_history'] if 'loss' in h] if rank == 0 else []
@@ -115,7 +118,8 @@ def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict, profile
                 peak_gib=torch.cuda.max_memory_allocated() / 2**30 if cuda else 0.0, logging_steps=every,
                 reserved_gib=torch.cuda.max_memory_reserved() / 2**30 if cuda else 0.0, losses=losses,
                 checkpointing=preset.gradient_checkpointing, caption_loss=preset.caption_loss, dequant_cache=preset.dequant_cache,
-                quant=preset.quant, **{k: getattr(preset, k, None) for k in ('compile', 'cuda_graphs', 'flat_optimizer', 'pad_to')},
+                quant=preset.quant, **{k: getattr(preset, k, None) for k in ('compile', 'flat_optimizer', 'pad_to')},
+                cuda_graphs=ran['cuda_graphs'], fallback=ran['fallback'],
                 **timer.stats, **host())
 
 
@@ -187,6 +191,7 @@ def main():
     ap.add_argument('--logit-scale', type=float, default=1.0, help="scale the random model's logits (e.g. 8: a trained model's small nucleus)")
     ap.add_argument('--profiled', type=int, default=3, help='training steps profiled after the timed ones (GPU busy, launches)')
     ap.add_argument('--set', nargs='*', default=[], help='Preset overrides for the training rows, e.g. batch_size=4')
+    ap.add_argument('--ddp-graphs', action='store_true', help='keep the CUDA graphs under several processes (riscm_paper.train.DDP_GRAPHS)')
     ap.add_argument('--work', default=None, help='scratch folder (default: a temp dir)')
     ap.add_argument('--commit', default='unknown')
     ap.add_argument('--table', action='store_true', help='print the latest line of each row from results.jsonl and stop')
@@ -198,7 +203,9 @@ def main():
     from riscm_paper.config import PRESETS, parse_overrides
     if unknown := [r for r in a.rows if r != 'captioning' and r not in PRESETS]:  # before any row runs, not after the first
         ap.error(f"unknown row(s) {unknown}: a preset name ({', '.join(sorted(PRESETS))}) or captioning")
-    work = Path(a.work or tempfile.mkdtemp())
+    import riscm_paper.train
+    riscm_paper.train.DDP_GRAPHS = riscm_paper.train.DDP_GRAPHS or a.ddp_graphs
+    work = Path(a.work or riscm_paper.train.from_main(tempfile.mkdtemp()))  # the main process's, in every process
     for row in a.rows:
         res = (caption_row(work, a.captions, a.caption_batch, a.caption_workers, a.caption_compile, a.caption_static, a.caption_tokens,
                            a.logit_scale, a.caption_decode)
@@ -206,7 +213,8 @@ def main():
         if int(os.environ.get('RANK', 0)) == 0:
             opts = [f'{k}' for k, on in (('compiled', a.caption_compile), ('static', a.caption_static)) if on]
             opts += [f'{k}={v}' for k, v, d in (('tokens', a.caption_tokens, 32), ('logit_scale', a.logit_scale, 1.0), ('decode', a.caption_decode, 'nucleus')) if v != d]
-            tag = (f" [{' '.join(opts)}]" if opts else '') if row == 'captioning' else (f" [{' '.join(a.set)}]" if a.set else '')
+            train_opts = a.set + (['ddp_graphs'] if a.ddp_graphs else [])
+            tag = (f" [{' '.join(opts)}]" if opts else '') if row == 'captioning' else (f" [{' '.join(train_opts)}]" if train_opts else '')
             line = record(row + tag, res, a.commit)
             print(json.dumps({k: v for k, v in line.items() if k != 'losses'}), flush=True)
             if line.get('losses'): print(f'{row} losses:', [round(x, 4) for x in line['losses']], flush=True)

@@ -4,27 +4,31 @@
 
 # %% ../nbs/02_train.ipynb #cb0ba8ac
 from __future__ import annotations
-import json, os, shutil, time, warnings
+import contextlib, json, os, pickle, shutil, time, warnings
+from datetime import timedelta
 from dataclasses import asdict
 from pathlib import Path
 
 import bitsandbytes as bnb, datasets, numpy as np, torch
+from accelerate import PartialState
+from accelerate.utils import broadcast_object_list, gather_object
 from fastcore.xtras import modified_env
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, TrainerCallback
 
 from .config import DRIVE_SAVE_MINUTES, Preset, differing, env_info, fit_micro_batch, gpu_free_bytes, plan
 from .data import ids_sha256, to_hf_dataset
-from .runfolder import atomic_write, check_drive, check_model, check_space, hold_folder, on_drive
+from .runfolder import atomic_write, check_drive, check_model, check_space, hold_folder, main_process, on_drive
 from .model import (CaptionCollator, add_lora, caption_loss, compile_layers, dequantize_4bit_cache, load_model, load_processor,
                                make_tiny_checkpoint)
 
 # %% auto #0
-__all__ = ['CHECKPOINT_MARK', 'CHECKPOINT_BYTES_PER_RANK', 'EXTENDABLE', 'SESSIONS', 'training_args', 'EpochCaptions',
-           'FollowEpoch', 'MarkComplete', 'checkpoint_step', 'checkpoint_problem', 'last_checkpoint',
-           'set_aside_incomplete', 'flat_parameters', 'copy_flat_grads', 'flat_optimizer', 'checkpoint_plan',
-           'SaveByTime', 'empty_and_remove', 'prune_checkpoints', 'KeepCheckpoints', 'first_nonfinite', 'RiscmTrainer',
-           'train_bytes', 'check_train', 'check_started', 'gpu_free_gib', 'finished_run', 'check_finished',
-           'set_aside_finish', 'SessionLog', 'run_summary', 'train']
+__all__ = ['CHECKPOINT_MARK', 'DDP_GRAPHS', 'CHECKPOINT_BYTES_PER_RANK', 'EXTENDABLE', 'SESSIONS', 'training_args',
+           'EpochCaptions', 'FollowEpoch', 'MarkComplete', 'checkpoint_step', 'checkpoint_problem', 'last_checkpoint',
+           'set_aside_incomplete', 'flat_parameters', 'tie_views', 'copy_flat_grads', 'flat_optimizer', 'world_size',
+           'parallel_preset', 'from_main', 'least', 'on_main', 'checkpoint_plan', 'SaveByTime', 'empty_and_remove',
+           'prune_checkpoints', 'KeepCheckpoints', 'first_nonfinite', 'RiscmTrainer', 'train_bytes', 'check_train',
+           'check_started', 'gpu_free_gib', 'finished_run', 'check_finished', 'set_aside_finish', 'SessionLog',
+           'run_summary', 'train']
 
 # %% ../nbs/02_train.ipynb #001f8f35
 def training_args(preset:Preset, # the run's preset
@@ -78,9 +82,10 @@ class FollowEpoch(TrainerCallback):
 CHECKPOINT_MARK = 'riscm_complete.json'  # written into a checkpoint last, listing its files and sizes
 
 class MarkComplete(TrainerCallback):
-    "Mark each checkpoint complete once Trainer has written all of it: its files and their sizes, written last."
+    "Mark each checkpoint complete once Trainer has written all of it, in every process: its files and their sizes, written last."
     def on_save(self, args, state, control, **kw):
-        "List the new checkpoint's files (main process only)."
+        "List the new checkpoint's files (main process only, once every process has written its own RNG state there)."
+        if world_size() > 1: _job().wait_for_everyone()
         ck = Path(args.output_dir)/f'checkpoint-{state.global_step}'
         if state.is_world_process_zero and ck.is_dir():
             files = {str(p.relative_to(ck)): p.stat().st_size for p in sorted(ck.rglob('*')) if p.is_file() and p.name != CHECKPOINT_MARK}
@@ -139,18 +144,25 @@ def flat_parameters(params:list, # trainable parameters of one optimiser group, 
         sizes = [-(-p.numel() // block) * block for p in ps]  # each rounded up to whole blocks
         starts = [int(a) for a in np.cumsum([0] + sizes[:-1])]
         flat = torch.nn.Parameter(torch.zeros(sum(sizes), dtype=ps[0].dtype, device=ps[0].device))
-        for p, a in zip(ps, starts):
-            flat.data[a:a + p.numel()] = p.data.flatten()
-            p.data = flat.data[a:a + p.numel()].view_as(p)
         flat.views, flat.state_bits, flat.grad_buffer = ps, 32 if wide else 8, torch.zeros_like(flat)  # the gaps' gradient stays 0
+        flat.slices = [flat.data[a:a + p.numel()].view_as(p) for p, a in zip(ps, starts)]
         flat.grad_views = [flat.grad_buffer[a:a + p.numel()].view_as(p) for p, a in zip(ps, starts)]
+        tie_views(flat)  # each parameter becomes a view of its slice, with its values
         flats.append(flat)
     return flats
 
+def tie_views(flat:torch.nn.Parameter, # a buffer of `flat_parameters`
+             )->int:
+    "Make each parameter a view of its slice of `flat` again where it is not (a `.to()` copied it), its values kept; how many were tied."
+    loose = [(p, s) for p, s in zip(flat.views, flat.slices) if p.data_ptr() != s.data_ptr()]
+    for p, s in loose: s.copy_(p.data); p.data = s
+    return len(loose)
+
 def copy_flat_grads(optimizer, *args):
-    "Step pre-hook: each flat buffer's gradient from its views' gradients (one `_foreach_copy_`)."
+    "Step pre-hook: each flat buffer's views tied to it (`tie_views`), its gradient from theirs (one `_foreach_copy_`)."
     for group in optimizer.param_groups:
         for flat in group['params']:
+            tie_views(flat)
             if missing := [i for i, p in enumerate(flat.views) if p.grad is None]:
                 raise RuntimeError(f"{len(missing)} adapter tensors got no gradient (the first of shape {tuple(flat.views[missing[0]].shape)}): "
                                    "the flat optimiser would still decay them; train with flat_optimizer=False")
@@ -185,6 +197,56 @@ def flat_optimizer(model:torch.nn.Module, # the model whose trainable parameters
     opt.register_step_pre_hook(copy_flat_grads)
     return opt
 
+# %% ../nbs/02_train.ipynb #0fa3ad66
+DDP_GRAPHS = False  # CUDA graphs under several processes: off until two GPUs log one GPU's losses with them (bench/ddp_gpu.sh)
+
+def world_size()->int:
+    "Processes of this data-parallel job (`$WORLD_SIZE`, set by torchrun and accelerate launch); 1 alone."
+    return int(os.environ.get('WORLD_SIZE', 1))
+
+def parallel_preset(preset:Preset, # the preset asked for
+                    world:int, # processes of the job
+                    device:str, # where they train: 'cuda' or 'cpu'
+                   )->tuple:
+    "The preset as `world` processes on `device` run it, and one line saying what fell back (None: nothing did)."
+    if world < 2 or device != 'cuda' or not preset.cuda_graphs or DDP_GRAPHS: return preset, None
+    return preset.replace(cuda_graphs=False), (f"[{preset.name}] {world} processes: CUDA graphs off (not yet shown to give one GPU's gradients "
+                                               "under DDP); the layers stay compiled and the flat optimiser stays")
+
+def _job()->PartialState:
+    "accelerate's state of this job, started as Trainer starts it (gloo on the CPU, Trainer's `ddp_timeout`)."
+    return PartialState(cpu=not torch.cuda.is_available(), timeout=timedelta(seconds=TrainingArguments.ddp_timeout))
+
+def from_main(value):
+    "The main process's `value`, in every process of the job (`value` itself in a job of one)."
+    if world_size() == 1: return value
+    got = [value]; _job(); broadcast_object_list(got, from_process=0)
+    return got[0]
+
+def least(x:float|None, # this process's figure (its free GPU memory), or None
+         )->float|None:
+    "The smallest `x` of all processes of the job (None where none has one), so that they all choose alike."
+    if world_size() == 1: return x
+    _job(); xs = [v for v in gather_object([x]) if v is not None]
+    return min(xs) if xs else None
+
+def _portable(e:Exception)->Exception:
+    "`e` as the other processes can receive it: itself, or a RuntimeError with its message where it does not pickle."
+    try: return pickle.loads(pickle.dumps(e))
+    except Exception: return RuntimeError(f"{type(e).__name__}: {e}")
+
+def on_main(fn:callable, # the main process's work: hold the folder, decide, write the run's files
+           ):
+    "`fn()` run by the main process while the others wait; its result returned, or its error raised, in every process."
+    if world_size() == 1: return fn()
+    main, got, err = _job().is_main_process, [None], None
+    if main:
+        try: got = [(True, fn())]
+        except Exception as e: err, got = e, [(False, _portable(e))]
+    broadcast_object_list(got, from_process=0)
+    if got[0][0]: return got[0][1]
+    raise err if main else got[0][1]
+
 # %% ../nbs/02_train.ipynb #c3261aac
 def checkpoint_plan(preset:Preset, # the run's preset
                     out_dir:str|Path, # the run folder
@@ -203,9 +265,9 @@ class SaveByTime(TrainerCallback):
     def on_train_begin(self, args, state, control, **kw): self.last = self.clock()
     def on_save(self, args, state, control, **kw): self.last = self.clock()
     def on_step_end(self, args, state, control, **kw):
-        "Overrule Trainer's step schedule (set just before, by its DefaultFlowCallback), except for the last step's save."
+        "Overrule Trainer's step schedule (set just before, by its DefaultFlowCallback), except for the last step's save; every process follows the main one's clock."
         if state.global_step < state.max_steps:
-            control.should_save = state.global_step % state.logging_steps == 0 and self.clock() - self.last >= self.seconds
+            control.should_save = state.global_step % state.logging_steps == 0 and from_main(self.clock() - self.last >= self.seconds)
 
 # %% ../nbs/02_train.ipynb #e94e2820
 def empty_and_remove(folder:Path, # a folder to delete
@@ -280,10 +342,12 @@ class RiscmTrainer(Trainer):
         return loss
 
     def stop_if_nonfinite(self):
-        "Raise, naming the step and the checkpoint kept, if a loss was not finite (this waits for the GPU)."
-        if self.bad is None or (step := int(self.bad[0])) < 0: return
-        kept = last_checkpoint(self.args.output_dir, warn=False)
-        raise FloatingPointError(f"training stopped: the loss is {float(self.bad[1])} at optimiser step {step} in "
+        "Raise, naming the step and the checkpoint kept, if a loss was not finite in any process: all stop at once (this waits for the GPU)."
+        seen = [] if self.bad is None or int(self.bad[0]) < 0 else [(int(self.bad[0]), float(self.bad[1]))]
+        if world_size() > 1: seen = sorted(gather_object(seen))  # a process that trained on would wait for the others forever
+        if not seen: return
+        (step, loss), kept = seen[0], last_checkpoint(self.args.output_dir, warn=False)
+        raise FloatingPointError(f"training stopped: the loss is {loss} at optimiser step {step} in "
                                  f"{self.args.output_dir}; the last complete checkpoint ({kept.name if kept else 'none'}) is kept. "
                                  "Lower the learning rate or check the data, then resume")
 
@@ -301,13 +365,14 @@ def train_bytes(preset:Preset, # the run's preset
 def check_train(preset:Preset, # the run's preset
                 data_root:Path, # RISC(M) folder
                 out_dir:Path, # run folder (need not exist)
+                world:int=1, # data-parallel processes, each taking its own micro-batch
                )->tuple:
     "Check `train`'s inputs, writing nothing: Drive, the data and its split, the step count, the base model, free space; returns (splits, plan, checkpoint plan)."
     if preset.r == 0: raise ValueError(f"preset {preset.name!r} has r=0, the zero-shot baseline: there is nothing to train")
     check_drive(out_dir, data_root)
     if not data_root.exists(): raise FileNotFoundError(f"data folder not found: {data_root} (a RISC(M) folder holds captions.csv and resized/)")
     splits = preset.splits(data_root)
-    steps = plan(preset, len(splits['train']))
+    steps = plan(preset.replace(batch_size=preset.batch_size * world), len(splits['train']))  # as Trainer counts them: a step takes `world` micro-batches
     if steps['total_steps'] < preset.logging_steps:
         raise ValueError(f"{steps['total_steps']} optimiser steps would log no training loss (logging_steps={preset.logging_steps}): "
                          "train for more steps or lower logging_steps")
@@ -421,56 +486,70 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
          )->Path:
     "Fine-tune `preset` on the training images of `data_root`; returns `out_dir`. A finished run is left as it is, unless extended."
     preset = preset if isinstance(preset, Preset) else Preset.load(preset)
-    data_root, out_dir = Path(data_root), Path(out_dir)
-    splits, steps, saves = check_train(preset, data_root, out_dir)  # nothing is written before the inputs pass
-    with hold_folder(out_dir, command=f'train {preset.name}'):  # one process per run folder
-        if (done := check_finished(preset, out_dir, steps, extend)) is not None:
-            print(f"{out_dir}: training finished already ({done['global_step']:,} steps; adapter/ and train_summary.json written): nothing to do")
-            return out_dir
-        if extend and finished_run(out_dir): print(f"{out_dir}: extending the finished run; its adapter and evaluations moved to {set_aside_finish(out_dir).name}/")
-        if extend and not (last_checkpoint(out_dir, warn=False) or (out_dir/'adapter').exists()):
-            raise FileNotFoundError(f"--extend: {out_dir} holds no run to extend; train it first (without --extend)")
-        ck = check_started(preset, out_dir, resume or extend, extend)
-        return _fit(preset, out_dir, splits, steps, saves, resume or extend, ck, callbacks, verbose)
+    data_root, out_dir, world = Path(data_root), Path(out_dir), world_size()
+    run, fell_back = parallel_preset(preset, world, 'cuda' if torch.cuda.is_available() else 'cpu')  # what several processes can run
+    splits, steps, saves = check_train(run, data_root, out_dir, world)  # nothing is written before the inputs pass
+    with contextlib.ExitStack() as held:  # the main process holds the folder until the run's files are written: one holder per run
+        done, ck = on_main(lambda: _settle(held, preset, out_dir, splits, steps, resume, extend))
+        if done: return out_dir
+        return _fit(preset, run, out_dir, splits, steps, saves, resume or extend, ck, callbacks, verbose, world, fell_back)
 
-def _fit(preset:Preset, out_dir:Path, splits:dict, steps:dict, saves:dict, resume:bool, ck:Path|None, callbacks:list|None, verbose:bool)->Path:
-    "`train`'s work, in the run folder it holds, with its inputs checked."
-    train_df, run = splits['train'], fit_micro_batch(preset, gpu_free_gib())  # the fast twin's micro-batch sized to this GPU
-    if resume: set_aside_incomplete(out_dir, ck)
-    if verbose: print(f"[{preset.name}] {steps['images']:,} training images, effective batch {steps['effective_batch']} "
-                      f"({run.batch_size} × {run.grad_accum}): {steps['steps_per_epoch']:,} steps per epoch, {steps['total_steps']:,} in total"
-                      + (f", a checkpoint every {saves['minutes']:g} min" if saves['minutes'] else '')
-                      + (f"; resuming from {ck.name}" if resume and ck else ''))
+def _settle(held:contextlib.ExitStack, preset:Preset, out_dir:Path, splits:dict, steps:dict, resume:bool, extend:bool)->tuple:
+    "The main process's part before training: hold the folder (in `held`), stop at a finished run, choose the checkpoint, write the run's records; (finished, checkpoint)."
+    held.enter_context(hold_folder(out_dir, command=f'train {preset.name}'))  # one process per run folder
+    if (done := check_finished(preset, out_dir, steps, extend)) is not None:
+        print(f"{out_dir}: training finished already ({done['global_step']:,} steps; adapter/ and train_summary.json written): nothing to do")
+        return True, None
+    if extend and finished_run(out_dir): print(f"{out_dir}: extending the finished run; its adapter and evaluations moved to {set_aside_finish(out_dir).name}/")
+    if extend and not (last_checkpoint(out_dir, warn=False) or (out_dir/'adapter').exists()):
+        raise FileNotFoundError(f"--extend: {out_dir} holds no run to extend; train it first (without --extend)")
+    ck = check_started(preset, out_dir, resume or extend, extend)
+    if resume or extend: set_aside_incomplete(out_dir, ck)
     preset.save(out_dir/'preset.json')
     (out_dir/'split.json').write_text(json.dumps({k: dict(n=len(v), sha256=ids_sha256(v.image)) for k, v in splits.items()}, indent=2))
     (out_dir/'env.json').write_text(json.dumps(env_info(), indent=2))
-    torch.manual_seed(preset.seed)
     base = preset.base_model(out_dir)
     if preset.model == 'tiny' and not (Path(base)/'config.json').exists():  # a tiny base is built from the training captions
-        make_tiny_checkpoint(base, [c for cs in train_df.captions for c in cs], seed=preset.seed)
-    model = add_lora(load_model(base, quant=preset.quant), r=preset.r, alpha=preset.alpha, targets=preset.targets,
-                     dropout=preset.lora_dropout, gradient_checkpointing=preset.gradient_checkpointing, rank_pattern=preset.rank_pattern)
-    if preset.dequant_cache and preset.quant == 'nf4': dequantize_4bit_cache(model)  # the same maths, without dequantising every step
-    graphs = preset.cuda_graphs and torch.cuda.is_available()  # CUDA graphs need a GPU; elsewhere the layers are only compiled
-    if preset.compile: compile_layers(model, graphs=graphs)  # the same maths, fused (and replayed)
-    collator = CaptionCollator(load_processor(base), prompt=preset.prompt, train=True, seed=preset.seed, pad_to=preset.pad_to)
+        make_tiny_checkpoint(base, [c for cs in splits['train'].captions for c in cs], seed=preset.seed)
+    return False, ck
+
+def _fit(preset:Preset, run:Preset, out_dir:Path, splits:dict, steps:dict, saves:dict, resume:bool, ck:Path|None, callbacks:list|None,
+         verbose:bool, world:int, fell_back:str|None)->Path:
+    "`train`'s work in every process, once the main one holds the folder and wrote its records; `run`: the preset as these processes run it."
+    train_df, run = splits['train'], fit_micro_batch(run, least(gpu_free_gib()))  # the fast twin's micro-batch sized to the GPU with least memory free
+    if main_process() and fell_back: print(fell_back)
+    if verbose and main_process(): print(f"[{preset.name}] {steps['images']:,} training images, effective batch {steps['effective_batch']} "
+                      f"({run.batch_size} × {run.grad_accum}{f' × {world} processes' if world > 1 else ''}): {steps['steps_per_epoch']:,} steps per epoch, "
+                      f"{steps['total_steps']:,} in total" + (f", a checkpoint every {saves['minutes']:g} min" if saves['minutes'] else '')
+                      + (f"; resuming from {ck.name}" if resume and ck else ''))
+    torch.manual_seed(run.seed)
+    base = run.base_model(out_dir)
+    model = add_lora(load_model(base, quant=run.quant), r=run.r, alpha=run.alpha, targets=run.targets,
+                     dropout=run.lora_dropout, gradient_checkpointing=run.gradient_checkpointing, rank_pattern=run.rank_pattern)
+    if run.dequant_cache and run.quant == 'nf4': dequantize_4bit_cache(model)  # the same maths, without dequantising every step
+    graphs = run.cuda_graphs and torch.cuda.is_available()  # CUDA graphs need a GPU; elsewhere the layers are only compiled
+    if run.compile: compile_layers(model, graphs=graphs)  # the same maths, fused (and replayed)
+    collator = CaptionCollator(load_processor(base), prompt=run.prompt, train=True, seed=run.seed, pad_to=run.pad_to)
     images = to_hf_dataset(train_df).cast_column('image', datasets.Image(decode=False))  # the collator reads and checks each file
-    examples, val = EpochCaptions(images, preset.seed), splits.get('val')
-    held_out = None if val is None else EpochCaptions(to_hf_dataset(val).cast_column('image', datasets.Image(decode=False)), preset.seed)  # one fixed caption each
-    stopping = [EarlyStoppingCallback(preset.early_stopping_patience)] if held_out is not None and preset.early_stopping_patience else []
-    sessions = SessionLog(out_dir, run.effective_batch)
+    examples, val = EpochCaptions(images, run.seed), splits.get('val')
+    held_out = None if val is None else EpochCaptions(to_hf_dataset(val).cast_column('image', datasets.Image(decode=False)), run.seed)  # one fixed caption each
+    stopping = [EarlyStoppingCallback(run.early_stopping_patience)] if held_out is not None and run.early_stopping_patience else []
+    sessions = SessionLog(out_dir, run.effective_batch * world)
     by_time = [SaveByTime(saves['minutes'])] if saves['minutes'] else []
     with modified_env(TENSORBOARD_LOGGING_DIR=str(out_dir/'runs')):  # transformers 5 has no logging_dir; its callback reads this when made
         trainer = RiscmTrainer(model=model, args=training_args(run, out_dir), train_dataset=examples, eval_dataset=held_out,
                                data_collator=collator, callbacks=[MarkComplete(), KeepCheckpoints(saves['keep']), *by_time, FollowEpoch(examples), sessions,
                                                                   *stopping, *(callbacks or [])],
-                               caption_only=preset.caption_loss, flat=preset.flat_optimizer, graphs=graphs)
+                               caption_only=run.caption_loss, flat=run.flat_optimizer, graphs=graphs)
     trainer.train(resume_from_checkpoint=str(ck) if resume and ck else None)
     last = max(i for i, h in enumerate(trainer.state.log_history) if 'train_runtime' in h)
     trainer.state.log_history[last] = run_summary(sessions.sessions, trainer.state.log_history[last])  # the whole run's time and loss
-    trainer.save_state()
-    model.save_pretrained(out_dir/'adapter')
-    (out_dir/'train_summary.json').write_text(json.dumps(dict(plan=steps, base=base, global_step=trainer.state.global_step,
-        best_checkpoint=trainer.state.best_model_checkpoint and Path(trainer.state.best_model_checkpoint).name,
-        best_eval_loss=trainer.state.best_metric, micro_batch=run.batch_size, grad_accum=run.grad_accum, saves=saves, sessions=len(sessions.sessions)), indent=2))
+    def finish():  # the main process writes the result; the others return once it is there
+        trainer.save_state()
+        model.save_pretrained(out_dir/'adapter')
+        (out_dir/'train_summary.json').write_text(json.dumps(dict(plan=steps, base=base, global_step=trainer.state.global_step,
+            best_checkpoint=trainer.state.best_model_checkpoint and Path(trainer.state.best_model_checkpoint).name,
+            best_eval_loss=trainer.state.best_metric, micro_batch=run.batch_size, grad_accum=run.grad_accum, processes=world,
+            cuda_graphs=graphs, fallback=fell_back, saves=saves, sessions=len(sessions.sessions)), indent=2))
+    on_main(finish)
     return out_dir
