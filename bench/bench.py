@@ -43,13 +43,29 @@ LIMITS = {'train': 250.0, 'caption': 450.0}  # samples/s and captions/s an H200 
 RESULTS = Path(__file__).parent/'results.jsonl'
 
 
-def inputs(work:Path, tiny:bool=False) -> tuple:
-    "(data folder, base model folder) under `work`, made once; `tiny`: the tiny twin (a CPU check of this script)."
+def real_length_data(data:Path, lengths:Path, out:Path, seed:int=0) -> Path:
+    "A copy of the demo folder `data` at `out` (its images linked) whose captions have the lengths of bench/caption_lengths.json, drawn at random."
+    import numpy as np, pandas as pd
+    if (out/'captions.csv').exists(): return out
+    counts = json.loads(Path(lengths).read_text())['counts']
+    sizes, p = np.array([int(k) for k in counts]), np.array(list(counts.values()), dtype=float)
+    df = pd.read_csv(data/'captions.csv'); cols = [c for c in df.columns if c.startswith('caption_')]
+    words = sorted({w for c in df[cols].to_numpy().ravel() for w in str(c).split() if w.isalpha()})  # the demo's words: one token each
+    rng = np.random.default_rng(seed)
+    for c in cols: df[c] = [' '.join(rng.choice(words, n)) for n in rng.choice(sizes, len(df), p=p / p.sum())]
+    out.mkdir(parents=True, exist_ok=True); (out/'resized').symlink_to((data/'resized').resolve())
+    df.to_csv(out/'captions.csv', index=False)
+    return out
+
+
+def inputs(work:Path, tiny:bool=False, lengths:Path|None=None) -> tuple:
+    "(data folder, base model folder) under `work`, made once; `tiny`: the tiny twin (a CPU check of this script); `lengths`: real caption lengths."
     from riscm_paper.data import load_riscm
     from riscm_paper.demo import make_demo_riscm
     from riscm_paper.model import full_size_checkpoint, make_tiny_checkpoint
     data = make_demo_riscm(work/'data', n_images=1200, seed=0)
-    captions = [c for cs in load_riscm(data).captions for c in cs]
+    captions = [c for cs in load_riscm(data).captions for c in cs]  # the base's tokenizer is trained on the demo's words, as before
+    if lengths: data = real_length_data(data, lengths, work/'data-real-lengths')
     if tiny: return data, (work/'tiny' if (work/'tiny'/'config.json').exists() else make_tiny_checkpoint(work/'tiny', captions))
     return data, full_size_checkpoint(work/'base-3b', captions)
 
@@ -76,31 +92,41 @@ def host() -> dict:
     return dict(host_cpu=env_info()['cpu'], host_cores=os.cpu_count())
 
 
-def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict, profiled:int=3) -> dict:
+def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict, profiled:int=3, lengths:Path|None=None) -> dict:
     "Train `row` for warmup + steps (+ profiled) optimiser steps; the mean time of the timed steps, the peak memory, the losses, what the profiler saw."
     import torch
     from transformers import TrainerCallback
     from riscm_paper.config import Preset
-    from riscm_paper.train import from_main, on_main, train
+    from riscm_paper.train import RiscmTrainer, from_main, on_main, train
+
+    shapes, step_of = [], RiscmTrainer.training_step  # each micro-batch's padded length, in the training process
+    def training_step(self, model, inputs, *a, **k):
+        shapes.append(int(inputs['input_ids'].shape[1])); return step_of(self, model, inputs, *a, **k)
+    RiscmTrainer.training_step = training_step
 
     cuda = torch.cuda.is_available()
     class StepTimer(TrainerCallback):
         "Waits for the GPU only where the timed window starts and ends, so the host may run ahead as in a real run."
-        def __init__(self): self.marks, self.prof, self.stats = {}, None, {}
+        def __init__(self): self.marks, self.prof, self.stats, self.ends, self.held = {}, None, {}, [], 0.0
+        def on_train_begin(self, args, state, control, **kw):
+            if cuda: torch.cuda.synchronize()
+            self.marks['begin'] = time.perf_counter()  # the whole window starts before the first step: every compile and recording counts
         def on_step_begin(self, args, state, control, **kw):
             if cuda and profiled and state.global_step == warmup + steps:
                 self.prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU, torch.profiler.ProfilerActivity.CUDA])
                 self.prof.__enter__(); self.t0 = time.perf_counter()
         def on_step_end(self, args, state, control, **kw):
+            self.ends.append(time.perf_counter())  # the host's clock, not waiting for the GPU (logging waits every logging_steps)
             if state.global_step in (warmup, warmup + steps):
                 if cuda: torch.cuda.synchronize()
                 self.marks[state.global_step] = time.perf_counter()
+                if state.global_step == warmup + steps and cuda: self.held = torch.cuda.memory_reserved() / 2**30
             if self.prof is not None and state.global_step == warmup + steps + profiled:
                 torch.cuda.synchronize(); wall = time.perf_counter() - self.t0; self.prof.__exit__(None, None, None)
                 self.stats = busy_stats(self.prof, wall, profiled)
                 print(self.prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=12), flush=True)  # where the host's time goes
                 self.prof = None
-    data, base = on_main(lambda: inputs(work, tiny=row == 'demo'))  # made by the main process, once
+    data, base = on_main(lambda: inputs(work, tiny=row == 'demo', lengths=lengths))  # made by the main process, once
     rank = int(os.environ.get('RANK', 0))
     total = warmup + steps + (profiled if cuda else 0)
     every = overrides.pop('logging_steps', Preset.load(row).logging_steps)  # the preset's own, unless --set logging_steps=1 asks for every loss
@@ -111,7 +137,18 @@ def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict, profile
     train(preset, data, out, callbacks=[timer], verbose=rank == 0)
     ran = json.loads((out/'train_summary.json').read_text())  # what ran: the CUDA graphs may have fallen back
     world = int(os.environ.get('WORLD_SIZE', 1))
-    step_s = (timer.marks[warmup + steps] - timer.marks[warmup]) / steps  # the mean over the timed steps: stalls count, as in a run
+    RiscmTrainer.training_step = step_of
+    end = timer.marks[warmup + steps]
+    step_s = (end - timer.marks.get(warmup, timer.marks['begin'])) / steps  # the mean over the timed steps: stalls count, as in a run
+    first = {}  # each padded length's first micro-batch, and the optimiser step it was in
+    for i, n in enumerate(shapes): first.setdefault(n, i // preset.grad_accum)
+    settled = max(first.values()) + 1  # steps after the last new shape: no more compiles or recordings
+    timed = timer.ends[:warmup + steps]
+    steady = dict(steady_steps=len(timed) - settled - 1, steady_throughput=preset.effective_batch * world * (len(timed) - settled - 1) / (end - timed[settled])) \
+        if len(timed) - settled > 10 else {}
+    window = dict(whole_window_s=end - timer.marks['begin'], whole_window_throughput=preset.effective_batch * world * (warmup + steps) / (end - timer.marks['begin']),
+                  buckets=sorted(first), bucket_first_step=[first[n] for n in sorted(first)], bucket_share={n: round(shapes.count(n) / len(shapes), 4) for n in sorted(first)},
+                  held_gib_end=timer.held, lengths=str(lengths) if lengths else None, **steady)
     losses = [h['loss'] for h in json.loads((out/'trainer_state.json').read_text())['log_history'] if 'loss' in h] if rank == 0 else []
     return dict(kind='train', micro_batch=preset.batch_size, grad_accum=preset.grad_accum, gpus=world,
                 samples_per_step=preset.effective_batch * world, step_s=step_s, throughput=preset.effective_batch * world / step_s,
@@ -119,7 +156,7 @@ def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict, profile
                 reserved_gib=torch.cuda.max_memory_reserved() / 2**30 if cuda else 0.0, losses=losses,
                 checkpointing=preset.gradient_checkpointing, caption_loss=preset.caption_loss, dequant_cache=preset.dequant_cache,
                 quant=preset.quant, **{k: getattr(preset, k, None) for k in ('compile', 'flat_optimizer', 'pad_to')},
-                cuda_graphs=ran['cuda_graphs'], fallback=ran['fallback'],
+                cuda_graphs=ran['cuda_graphs'], fallback=ran['fallback'], **window,
                 **timer.stats, **host())
 
 
@@ -190,6 +227,7 @@ def main():
     ap.add_argument('--caption-decode', default='nucleus', help='nucleus, greedy or beam')
     ap.add_argument('--logit-scale', type=float, default=1.0, help="scale the random model's logits (e.g. 8: a trained model's small nucleus)")
     ap.add_argument('--profiled', type=int, default=3, help='training steps profiled after the timed ones (GPU busy, launches)')
+    ap.add_argument('--lengths', default=None, help='captions with these lengths (bench/caption_lengths.json: the real captions\') instead of the demo\'s')
     ap.add_argument('--set', nargs='*', default=[], help='Preset overrides for the training rows, e.g. batch_size=4')
     ap.add_argument('--ddp-graphs', action='store_true', help='keep the CUDA graphs under several processes (riscm_paper.train.DDP_GRAPHS)')
     ap.add_argument('--work', default=None, help='scratch folder (default: a temp dir)')
@@ -209,11 +247,11 @@ def main():
     for row in a.rows:
         res = (caption_row(work, a.captions, a.caption_batch, a.caption_workers, a.caption_compile, a.caption_static, a.caption_tokens,
                            a.logit_scale, a.caption_decode)
-               if row == 'captioning' else train_row(row, work, a.steps, a.warmup, parse_overrides(a.set), a.profiled))
+               if row == 'captioning' else train_row(row, work, a.steps, a.warmup, parse_overrides(a.set), a.profiled, a.lengths))
         if int(os.environ.get('RANK', 0)) == 0:
             opts = [f'{k}' for k, on in (('compiled', a.caption_compile), ('static', a.caption_static)) if on]
             opts += [f'{k}={v}' for k, v, d in (('tokens', a.caption_tokens, 32), ('logit_scale', a.logit_scale, 1.0), ('decode', a.caption_decode, 'nucleus')) if v != d]
-            train_opts = a.set + (['ddp_graphs'] if a.ddp_graphs else [])
+            train_opts = a.set + (['ddp_graphs'] if a.ddp_graphs else []) + (['real_lengths'] if a.lengths else [])
             tag = (f" [{' '.join(opts)}]" if opts else '') if row == 'captioning' else (f" [{' '.join(train_opts)}]" if train_opts else '')
             line = record(row + tag, res, a.commit)
             print(json.dumps({k: v for k, v in line.items() if k != 'losses'}), flush=True)
