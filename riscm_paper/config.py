@@ -15,7 +15,7 @@ __all__ = ['POSITIVE', 'DRIVE_SAVE_MINUTES', 'SELECT_METRICS', 'LITERAL', 'VAL',
            'user_paths', 'env_info', 'differing']
 
 # %% ../nbs/00_config.ipynb #517aeced
-import torch, yaml
+import yaml  # torch is imported where it is used (`gpu_free_bytes`, `env_info`): a console script answers --help, or refuses a bad argument, without loading it
 from fastcore.basics import patch
 from fastcore.basics import str2bool  # fastcore.script changed its API in 2.x; basics did not
 
@@ -266,6 +266,7 @@ def fit_micro_batch(preset:Preset, # the run's preset
 def gpu_free_bytes(device:int|torch.device|None=None, # a CUDA device; None: the current one
                   )->int:
     "Bytes this process can still allocate on `device`: what the driver reports free plus what PyTorch's allocator holds unused."
+    import torch
     free, _ = torch.cuda.mem_get_info(device)
     return free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
 
@@ -331,6 +332,7 @@ def _cpu_model()->str:
 
 def env_info()->dict:
     "Python, Java, the libraries that train, generate and score, and the device: for env.json and metrics.json."
+    import torch
     versions = {}
     for lib in LIBRARIES:
         try: versions[lib] = importlib.metadata.version(lib)

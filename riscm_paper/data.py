@@ -18,7 +18,6 @@ __all__ = ['SOURCES', 'SPLITS', 'IMAGE_SIZE', 'CAPTION_COLS', 'SOURCE_SIZES', 'P
            'to_hf_dataset']
 
 # %% ../nbs/00_data.ipynb #251aeb59
-import datasets
 import numpy as np
 import pandas as pd
 from PIL import Image
@@ -388,6 +387,7 @@ def to_hf_dataset(df:pd.DataFrame, # frame from load_riscm/split_riscm (needs pa
                   streaming:bool=False, # return an IterableDataset instead of a map-style Dataset
                  ) -> datasets.Dataset|datasets.IterableDataset:
     "A Hugging Face dataset with columns image (lazily decoded), image_id, source, split, captions."
+    import datasets  # here, not at the top: loading it takes a second that `riscm_split --help` should not wait
     _require_columns(df, ['path', 'image', 'source', 'split', 'captions'], 'the frame to convert')
     string = datasets.Value('string')
     feats = datasets.Features(image=datasets.Image(mode='RGB'), image_id=string, source=string, split=string,
