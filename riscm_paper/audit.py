@@ -4,38 +4,38 @@
 
 # %% ../nbs/05_audit.ipynb #558c29c3
 from __future__ import annotations
-import contextlib, json, math, tempfile, warnings
+import ast, contextlib, json, math, tempfile, warnings
 from dataclasses import asdict
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['HPARAMS', 'PV_HPARAM', 'BLEU_CASES', 'METEOR_CASES', 'RESULT_TOL', 'COLOURS', 'UNCHECKABLE', 'check_schedule',
-           'check_steps', 'check_hparams', 'check_quality', 'meteor_behaviour', 'merge_behaviour', 'check_metric_defs',
-           'predictions', 'loss_floor', 'plateau_step', 'check_results', 'added_colours', 'check_outputs',
-           'check_uncheckable', 'supersede', 'audit_inputs', 'read_of', 'audit_claims', 'make_audit']
+           'check_steps', 'subclasses', 'check_hparams', 'check_quality', 'meteor_behaviour', 'merge_behaviour',
+           'check_metric_defs', 'predictions', 'loss_floor', 'plateau_step', 'check_results', 'added_colours',
+           'check_outputs', 'check_uncheckable', 'supersede', 'audit_inputs', 'read_of', 'audit_claims', 'make_audit']
 
 # %% ../nbs/05_audit.ipynb #6f44438f
 import numpy as np
 import pandas as pd
 import torch
 import transformers
-from transformers import Trainer
 
 # %% ../nbs/05_audit.ipynb #052f532f
-from .claims import (AS_IMPLEMENTED, BENCH, BENCH_SRC, CANNOT, CONFIRMED, CONSISTENT, PAPER_SRC, REAL_SRC, SELF_CHECK, _fmt,
-                                bench_rows, check_quotes, claim, find_paper, judge, load_library_evidence, load_references,
+from .artefacts import RUN_NAMES, load_manifest, load_paper_values, log_history, paper_value, preset_label
+from .claims import (AS_IMPLEMENTED, BENCH, BENCH_SRC, CANNOT, CONFIRMED, CONSISTENT, PAPER_SRC, REAL_SRC, SELF_CHECK,
+                                audit_text, bench_rows, check_quotes, find_paper, judge, load_library_evidence, load_references,
                                 non_claims, paper_claim, paper_text, shown, verdict, write_audit)
-from .claims import AGREES, DISAGREES, load_paper_values, paper_value  # also what other modules import from here
 from .config import PRESETS, Preset, plan
-from .consistency import appendix_terms, consistency_claims, mean_length, one_word_share, paper_examples, term_rows, words
+from .consistency import (appendix_terms, consistency_claims, mean_length, one_word_share, paper_examples, term_rows,
+                                     words)
 from .cost import cost_claims, paper_preset
-from .evaluation import load_for_eval, paper_bleu, paper_meteor, score_captions
-from .figures import (PAPER_NAMES, RUN_NAMES, _tokenizer, load_manifest, load_runs, log_history, preset_label, run_metric,
-                                 table1, table2)
+from .evaluation import load_for_eval
+from .figures import PAPER_NAMES, load_runs, run_metric, table1, table2, tokenizer_or_none
 from .method import is_paligemma_tokenizer, method_claims, real_material, tokenizer_name
 from .model import add_lora, fake_caption_batch, load_model, make_tiny_checkpoint
-from .train import RiscmTrainer
+from .scoring import paper_bleu, paper_meteor, score_captions
 
 # %% ../nbs/05_audit.ipynb #86b7bcc8
 def check_schedule(pv:dict, # paper values
@@ -73,7 +73,7 @@ def check_steps(pv:dict, # paper values
         preset, state = Preset.load(run['dir']), run['state']
         want, name, f = plan(preset, n_train)['total_steps'], RUN_NAMES.get(key, key), shown(run['dir']/'trainer_state.json', roots)
         claims.append(paper_claim(pv, 'training.total_steps', f'{name}: optimiser steps run as its preset plans',
-                                  f"{_fmt(state.get('global_step'))} run, {want:,} planned",
+                                  f"{audit_text(state.get('global_step'))} run, {want:,} planned",
                                   f"planned from {shown(run['dir']/'preset.json', roots)} ({n_train:,} train images, batch {preset.batch_size}, "
                                   f"accum {preset.grad_accum}, epochs {preset.epochs:g}, max_steps {preset.max_steps}); run: global_step of {f}",
                                   verdict(want, state.get('global_step'), kind=SELF_CHECK), section=sec))
@@ -112,6 +112,17 @@ def _runs_hparam(presets:dict, k:str):
     vals = {run: (p.get(k).split('/')[-1] if k == 'model' and isinstance(p.get(k), str) else p.get(k)) for run, p in presets.items()}
     return next(iter(vals.values())) if len({json.dumps(v) for v in vals.values()}) == 1 else vals
 
+# %% ../nbs/05_audit.ipynb #ac01afff
+def subclasses(module:str, # a module of this package, e.g. 'train'
+               cls:str, # a class it defines
+               base:str, # the base class by its dotted name, e.g. 'transformers.Trainer'
+              ) -> bool:
+    "Whether `riscm_paper.<module>` defines `cls` on `base` (imported from `base`'s library), read from the module's source, not imported."
+    tree = ast.parse((files('riscm_paper')/f'{module}.py').read_text())
+    lib, name = base.rsplit('.', 1)
+    here = {a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == lib for a in n.names if a.name == name}
+    return any(isinstance(n, ast.ClassDef) and n.name == cls and any(isinstance(b, ast.Name) and b.id in here for b in n.bases) for n in tree.body)
+
 # %% ../nbs/05_audit.ipynb #c64cdd72
 def check_hparams(pv:dict, # paper values
                   presets:dict, # run key -> preset.json of the adapted runs (r8, r16)
@@ -126,11 +137,11 @@ def check_hparams(pv:dict, # paper values
         keys = [key] + (['abstract.ranks'] if k == 'r' else ['hparams.top_p'] if k == 'decode' else ['hparams.bnb_config'] if k == 'quant' else [])
         ours = _runs_hparam(presets if runs_own else code, k)
         ev = ("the adapted runs' preset.json" + (fast if k in ('batch_size', 'grad_accum', 'gradient_checkpointing') else '') if runs_own else
-              f"riscm_paper.config.PRESETS['paper-r8-literal' / 'paper-r16-literal'].{k} (this {preset_name} run used {_fmt(_runs_hparam(presets, k))})")
+              f"riscm_paper.config.PRESETS['paper-r8-literal' / 'paper-r16-literal'].{k} (this {preset_name} run used {audit_text(_runs_hparam(presets, k))})")
         cs.append(paper_claim(pv, keys, f'hyper-parameter {k}', ours, ev, judge(_same(p, ours), AS_IMPLEMENTED), paper=p))
     return cs + [paper_claim(pv, 'training.framework', 'fine-tuned with Hugging Face Trainer', 'RiscmTrainer(transformers.Trainer)',
                              'riscm_paper.train.RiscmTrainer, the class train() runs, subclasses transformers.Trainer',
-                             judge(issubclass(RiscmTrainer, Trainer), AS_IMPLEMENTED))]
+                             judge(subclasses('train', 'RiscmTrainer', 'transformers.Trainer'), AS_IMPLEMENTED))]
 
 # %% ../nbs/05_audit.ipynb #8ee3dfa2
 def check_quality(pv:dict, # paper values
@@ -208,17 +219,17 @@ def check_metric_defs(pv:dict, # paper values
                         "the paper-family metrics riscm_paper.scoring.score_captions(metrics='paper') writes (a demo run's metrics.json are the demo's)",
                         verdict(sorted(paper_value(pv, 'metrics.names')), names, kind=AS_IMPLEMENTED)),
             paper_claim(pv, 'metrics.bleu_definition', 'BLEU: n-gram precisions with a brevity penalty', bleu,
-                        "riscm_paper.evaluation.paper_bleu of each prediction / reference: 'a b c d e f' has precisions 5/6, 3/5, 2/4, 1/3 "
+                        "riscm_paper.scoring.paper_bleu of each prediction / reference: 'a b c d e f' has precisions 5/6, 3/5, 2/4, 1/3 "
                         "(counted by hand) and the reference's length, so its score is their geometric mean, 0.5373; 'a b c d' matches every "
                         "n-gram at half the length, so its score is the brevity penalty alone, exp(1 - 8/4) = 0.3679",
                         judge(all(math.isclose(bleu[f'{h} / {r}'], want, abs_tol=1e-4) for (h, r), want in BLEU_CASES.items()), AS_IMPLEMENTED)),
             paper_claim(pv, 'metrics.meteor_definition', 'METEOR: unigram alignment with synonymy and a fragmentation penalty', met,
-                        f"riscm_paper.evaluation.paper_meteor (nltk's METEOR, as HF evaluate's) against '{ref}': the copy aligns every unigram; "
+                        f"riscm_paper.scoring.paper_meteor (nltk's METEOR, as HF evaluate's) against '{ref}': the copy aligns every unigram; "
                         f"'auto', a WordNet synonym of 'car', scores as the copy ({syn}), above an unrelated word ({other}); the same four words "
                         f"out of order score {shuf}: the fragmentation penalty. nltk matches synonyms after stemming (so 'automobile' would not count)",
                         judge(meteor_ok)),
             paper_claim(pv, 'eval.checkpoints', 'three checkpoints evaluated (base, r=8, r=16)', f'{len(metrics) if paper_run else len(RUN_NAMES)} checkpoints',
-                        'runs in the manifest' if paper_run else f"the runs a reproduce manifest must hold (riscm_paper.figures.RUN_NAMES: {', '.join(RUN_NAMES)})",
+                        'runs in the manifest' if paper_run else f"the runs a reproduce manifest must hold (riscm_paper.artefacts.RUN_NAMES: {', '.join(RUN_NAMES)})",
                         verdict(paper_value(pv, 'eval.checkpoints'), len(metrics) if paper_run else len(RUN_NAMES), kind=AS_IMPLEMENTED)),
             paper_claim(pv, 'eval.merge_adapter', 'adapter merged into the backbone at evaluation',
                         dict(lora_layers_left=mg['lora_layers'], logits_vs_adapter=f"{mg['vs_adapter']:.1e}", logits_vs_base=f"{mg['vs_base']:.3f}"),
@@ -407,7 +418,7 @@ def audit_claims(m:dict, # `load_manifest` result
     trained, name = {k: runs[k] for k in ('r8', 'r16')}, m['preset']
     splits = Preset.load(runs['r8']['dir']).splits(m['data'])
     roots = {'{data}': m['data'], '{model}': m['model'], **({'{out}': Path(m['source']).parent} if Path(m['source']).is_file() else {})}
-    tok = tokenizer if tokenizer is not None else _tokenizer(m['model'])
+    tok = tokenizer if tokenizer is not None else tokenizer_or_none(m['model'])
     got = inputs or audit_inputs(m, real, paper, bench)
     mat, bench, lib = got['real'], got['bench'], load_library_evidence()
     return ([check_quotes(pv, got['paper'])]

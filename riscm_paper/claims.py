@@ -12,15 +12,15 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['CONFIRMED', 'CONSISTENT', 'AS_IMPLEMENTED', 'SELF_CHECK', 'DISAGREES', 'CONTRADICTS', 'NOT_AS_IMPLEMENTED',
            'SELF_CHECK_FAILS', 'CANNOT', 'AGREES', 'KINDS', 'VERDICTS', 'ABS_PATH', 'PAPER_SRC', 'REAL_SRC',
-           'BENCH_SRC', 'SOURCES', 'PAPER_TEXT', 'BENCH', 'LEGEND', 'judge', 'same', 'verdict', 'shown', 'relative',
-           'claim', 'paper_text', 'paper_claim', 'find_paper', 'value_problems', 'check_quotes',
-           'load_library_evidence', 'bench_rows', 'load_references', 'verdict_counts', 'number_findings', 'finding_ids',
-           'finding_counts', 'reading', 'headline', 'write_audit', 'recount', 'non_claims', 'uncovered']
+           'BENCH_SRC', 'SOURCES', 'PAPER_TEXT', 'BENCH', 'LEGEND', 'judge', 'same', 'verdict', 'audit_text', 'shown',
+           'relative', 'claim', 'paper_text', 'paper_claim', 'find_paper', 'value_problems', 'check_quotes',
+           'load_library_evidence', 'where_found', 'bench_rows', 'load_references', 'verdict_counts', 'number_findings',
+           'finding_ids', 'finding_counts', 'reading', 'headline', 'write_audit', 'recount', 'non_claims', 'uncovered']
 
 # %% ../nbs/05_claims.ipynb #29f525b5
 import numpy as np
+from .artefacts import paper_value  # the paper's values (00c_artefacts)
 from .data import find_shared, repo_root  # the one place that says where shared material and the repository are
-from .figures import load_paper_values, paper_value  # the audit's modules read the paper values through here
 
 # %% ../nbs/05_claims.ipynb #d6c2cfce
 CONFIRMED, CONSISTENT, AS_IMPLEMENTED, SELF_CHECK = 'confirmed', 'consistent', 'as implemented', 'self-check'  # kinds of agreement
@@ -61,14 +61,15 @@ def verdict(paper, # the paper's value (None: not stated)
     return judge(same(paper, ours, tol), kind)
 
 # %% ../nbs/05_claims.ipynb #aa422484
-def _fmt(x) -> str:
+def audit_text(x, # a value: a number, a flag, a list or dict of them, or None
+              ) -> str:
     "A value as the audit prints it."
     if x is None or (isinstance(x, float) and math.isnan(x)): return '—'
     if isinstance(x, (bool, np.bool_)): return str(bool(x))
     if isinstance(x, (int, np.integer)): return f'{int(x):,}'
     if isinstance(x, (float, np.floating)): return f'{int(x):,}' if float(x).is_integer() and abs(x) >= 1e6 else f'{float(x):,.6g}'
-    if isinstance(x, (tuple, list)): return ' / '.join(map(_fmt, x))
-    if isinstance(x, dict): return '; '.join(f'{k}: {_fmt(v)}' for k, v in x.items())
+    if isinstance(x, (tuple, list)): return ' / '.join(map(audit_text, x))
+    if isinstance(x, dict): return '; '.join(f'{k}: {audit_text(v)}' for k, v in x.items())
     return str(x)
 
 # %% ../nbs/05_claims.ipynb #48ae887a
@@ -114,7 +115,7 @@ def claim(claim:str, # the paper's claim, in a few words
     if verdict not in VERDICTS: raise ValueError(f"unknown verdict {verdict!r}: one of {list(VERDICTS)}")
     if needs is not None and needs not in SOURCES: raise ValueError(f"unknown material {needs!r}: one of {list(SOURCES)}")
     keys = [keys] if isinstance(keys, str) else list(keys)
-    line = dict(claim=claim, where=where, paper=_fmt(paper), ours=relative(_fmt(ours)), evidence=relative(evidence), verdict=verdict)
+    line = dict(claim=claim, where=where, paper=audit_text(paper), ours=relative(audit_text(ours)), evidence=relative(evidence), verdict=verdict)
     return {**line, **{k: v for k, v in dict(keys=keys, finding=finding, section=section, needs=needs).items() if v}}
 
 # %% ../nbs/05_claims.ipynb #e33a597e
@@ -124,7 +125,7 @@ def paper_text(pv:dict, # paper values
     "The paper's value as the paper column shows it: a number with its unit (`0.78 %`, `40x`, `23 GB`), anything else as it is."
     e, v = pv[key], paper_value(pv, key)
     if not e.get('unit') or isinstance(v, bool) or not isinstance(v, (int, float)): return v
-    return f"{_fmt(v)}{'' if e['unit'] == 'x' else ' '}{e['unit']}"
+    return f"{audit_text(v)}{'' if e['unit'] == 'x' else ' '}{e['unit']}"
 
 # %% ../nbs/05_claims.ipynb #f6c17fa2
 def paper_claim(pv:dict, # paper values
@@ -198,7 +199,8 @@ def load_library_evidence(path:str|Path|None=None, # a library_evidence.json; No
     return json.loads(p.read_text()) if p.is_file() else None
 
 # %% ../nbs/05_claims.ipynb #3a6ce425
-def _where_found(f:dict) -> str:
+def where_found(f:dict, # one fact of library_evidence.json: wheel, file and the matching lines
+               ) -> str:
     "A fact's provenance: wheel, file and the matching lines."
     return f"{f['wheel']} {f['file']}: " + '; '.join(f"{'line ' + str(m['line']) + ': ' if m['line'] else ''}{m['text']}" for m in f['matches'])
 

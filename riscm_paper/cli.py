@@ -10,7 +10,7 @@ from pathlib import Path
 from fastcore.docments import docments  # the same in fastcore 1.x and 2.x (fastcore.script is not: its Param, flag names and parsing changed in 2.x)
 
 from .config import Preset, parse_overrides
-from .data import UnreadableImageError, check_readable, load_riscm, split_riscm, split_table
+from .data import UnreadableImageError, write_split
 from .runfolder import RunFolderError, check_drive, check_not_busy
 
 # %% auto #0
@@ -30,6 +30,7 @@ class Param:
                  nargs:str|None=None, # argparse's nargs, e.g. '*' or '+'
                 ): self.help, self.type, self.nargs = help, type, nargs
 
+# %% ../nbs/09_cli.ipynb #69bcaedb
 class _HelpFormatter(argparse.HelpFormatter):
     "argparse's help, as wide as the terminal."
     def __init__(self, prog, **kw):
@@ -51,6 +52,7 @@ def anno_parser(func, # a function whose parameters are the arguments, described
         p.add_argument(f'--{k}', default=default, help=doc + (f' (default: {default})' if default is not None and not flag else ''), **kw)
     return p
 
+# %% ../nbs/09_cli.ipynb #df51241e
 def _script_run(frame) -> bool:
     "Whether `frame` runs a file's top level as a program (a console script's wrapper, `python file.py`)."
     if frame is None or frame.f_locals is not frame.f_globals: return False
@@ -64,6 +66,7 @@ def _run_cli(func) -> int|None:
     finally: _cli_func.reset(token)
     return out if isinstance(out, int) else None
 
+# %% ../nbs/09_cli.ipynb #127a3224
 def call_parse(func, # the function of a console script
               ):
     "`func` as a console script: called without arguments from a program's top level, it reads `sys.argv`; otherwise it is `func`."
@@ -89,6 +92,7 @@ def _message(e:BaseException, # an expected error
     msg = e.args[0] if isinstance(e, KeyError) and len(e.args) == 1 else str(e)
     return ' '.join(str(msg).splitlines()) or type(e).__name__
 
+# %% ../nbs/09_cli.ipynb #e7b8061a
 def user_errors(func, # a console script's function, to be wrapped by `call_parse`
                ):
     "Add `--debug`; on the command line, turn USER_ERRORS into one line `<script>: error: <message>` on stderr, exit 2; a closed pipe, exit 1."
@@ -123,13 +127,7 @@ def riscm_split(data:str, # RISC(M) folder: captions.csv + resized/
                ):
     "Split RISC(M) and print Table I."
     check_drive(out, data)  # before anything is read or written
-    df = load_riscm(data)
-    if check_images: print(f"all {check_readable(df):,} images decode", file=sys.stderr)
-    splits = split_riscm(df, scheme=scheme, seed=seed, val_fraction=val_fraction)
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        for k,df in splits.items(): df[['image','source','split']].to_csv(Path(out)/f'{k}.csv', index=False)
-    print(split_table(splits).to_string())
+    print(write_split(data, out, scheme=scheme, seed=seed, val_fraction=val_fraction, check_images=check_images).to_string())
 
 # %% ../nbs/09_cli.ipynb #4b8a6cc0
 @call_parse
@@ -164,16 +162,8 @@ def riscm_eval(run:str, # run folder (with adapter/); for the zero-shot base, a 
                metrics:str='all', # "all": the COCO suite (needs Java) and the paper's BLEU-4 and METEOR; "paper": those two only (no Java)
               ):
     "Caption a split with a run's model (or a base model, zero-shot) and score it: both metric families, or the paper's with --metrics paper."
-    from riscm_paper.config import Preset  # imported on use (see above)
-    from riscm_paper.evaluation import evaluate_run
-    from riscm_paper.pipeline import baseline_run
-    from riscm_paper.runfolder import check_drive, check_model
-    from riscm_paper.scoring import check_scorers
-    if not (Path(run)/'preset.json').exists() and model:  # a new zero-shot folder: written only once its inputs pass
-        check_drive(run, data); check_model(model); check_scorers(metrics)
-        if not Path(data).exists(): raise FileNotFoundError(f"data folder not found: {data}")
-        baseline_run(run, Preset.load(preset, model=model))
-    m = evaluate_run(run, data, split=split, decode=decode, limit=limit, model=model, metrics=metrics)
+    from riscm_paper.pipeline import evaluate_folder  # imported on use (see above)
+    m = evaluate_folder(run, data, split=split, decode=decode, limit=limit, model=model, preset=preset, metrics=metrics)
     if m is not None: print(json.dumps(m['metrics'], indent=2))  # under torchrun only the main process scores
 
 # %% ../nbs/09_cli.ipynb #2519e167
@@ -191,21 +181,9 @@ def riscm_figures(manifest:str=None, # manifest.json written by riscm_reproduce;
                   no_gallery:store_true=False, # skip gallery.html (its per-image scores need Java; a paper run's has 8,904 thumbnails)
                  ):
     "Draw every table and figure of the paper from a reproduce manifest, or from run folders, audit the paper's claims, and write the gallery."
-    from riscm_paper.audit import make_audit  # imported on use (see above)
-    from riscm_paper.config import Preset
-    from riscm_paper.figures import RUN_NAMES, load_manifest, make_figures, write_manifest
-    from riscm_paper.runfolder import check_drive
-    from riscm_paper.use import write_gallery
-    check_drive(out)
-    if manifest is None:
-        if None in (base, r8, r16, data): raise ValueError("give a manifest, or --base, --r8, --r16 and --data")
-        Path(out).mkdir(parents=True, exist_ok=True)
-        manifest = write_manifest(Path(out).resolve(), preset, Path(data).resolve(), model or Preset.load(r8).base_model(r8),
-                                  {k: Path(v).resolve() for k, v in dict(base=base, r8=r8, r16=r16).items()}, decode=decode)
-    written = make_figures(manifest, out) + make_audit(manifest, out)
-    if not no_gallery:
-        m = load_manifest(manifest)
-        written.append(write_gallery({RUN_NAMES[k]: v for k, v in m['runs'].items()}, m['data'], Path(out)/'gallery.html', decode=m['decode']))
+    check_drive(out)  # before the slow imports; `write_results` checks again
+    from riscm_paper.pipeline import write_results  # imported on use (see above)
+    written = write_results(manifest, out, base=base, r8=r8, r16=r16, data=data, model=model, decode=decode, preset=preset, gallery=not no_gallery)
     print('\n'.join(map(str, written)))
 
 # %% ../nbs/09_cli.ipynb #644ca3a4

@@ -10,23 +10,52 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['POSITIVE', 'DRIVE_SAVE_MINUTES', 'SELECT_METRICS', 'LITERAL', 'VAL', 'PRESETS', 'GPU_GIB_FIXED', 'GPU_GIB_PER_SAMPLE',
-           'GEMMA_LAYERS', 'FUSIONS', 'COLAB_PATHS', 'LIBRARIES', 'Preset', 'parse_overrides', 'plan', 'fast_variant',
-           'step_gib', 'fit_micro_batch', 'gpu_free_bytes', 'fusion_pattern', 'val_variant', 'user_paths', 'env_info',
-           'differing']
+           'GEMMA_LAYERS', 'FUSIONS', 'COLAB_PATHS', 'LIBRARIES', 'check_preset', 'Preset', 'parse_overrides', 'plan',
+           'fast_variant', 'step_gib', 'fit_micro_batch', 'gpu_free_bytes', 'fusion_pattern', 'val_variant',
+           'user_paths', 'env_info', 'differing']
 
 # %% ../nbs/00_config.ipynb #517aeced
-import torch, yaml
+import yaml  # torch is imported where it is used (`gpu_free_bytes`, `env_info`): a console script answers --help, or refuses a bad argument, without loading it
 from fastcore.basics import patch
 from fastcore.basics import str2bool  # fastcore.script changed its API in 2.x; basics did not
 
 from .data import load_riscm, split_riscm
 
-# %% ../nbs/00_config.ipynb #bbd5c988
+# %% ../nbs/00_config.ipynb #9cc272dd
 POSITIVE = ('epochs', 'batch_size', 'grad_accum', 'lr', 'save_steps', 'logging_steps', 'save_total_limit', 'eval_steps',
             'max_new_tokens', 'num_beams')  # Preset fields that must be > 0
 DRIVE_SAVE_MINUTES = 15  # save_minutes=None on Google Drive: a lost session costs at most this much training
 SELECT_METRICS = ('cider', 'paper_bleu_4', 'paper_meteor')  # validation metrics a rank study may choose by (07_studies' bootstrap resamples them)
 
+def check_preset(p, # a Preset being made
+                ) -> None:
+    "Refuse values no run can use, naming the field."
+    for k in POSITIVE:
+        if not getattr(p, k) > 0: raise ValueError(f"Preset field {k}={getattr(p, k)!r} must be positive")
+    if p.max_steps == 0 or p.max_steps < -1:
+        raise ValueError(f"Preset field max_steps={p.max_steps} must be positive, or -1 to derive it from epochs")
+    if p.save_minutes is not None and p.save_minutes < 0: raise ValueError(f"Preset field save_minutes={p.save_minutes} must be 0 or more")
+    if p.workers < 0: raise ValueError(f"Preset field workers={p.workers} must be 0 or more")
+    if p.pad_to < 0: raise ValueError(f"Preset field pad_to={p.pad_to} must be 0 (no padding beyond the longest row) or more")
+    if p.cuda_graphs and not (p.compile and p.pad_to):
+        raise ValueError(f"Preset field cuda_graphs=True needs compile=True and pad_to > 0 (graphs replay fixed shapes); "
+                         f"got compile={p.compile}, pad_to={p.pad_to}")
+    if p.eval_batch_size < 0: raise ValueError(f"Preset field eval_batch_size={p.eval_batch_size} must be 0 (from free memory) or more")
+    if p.r < 0: raise ValueError(f"Preset field r={p.r} must be positive (0 only for the zero-shot baseline)")
+    if p.split_scheme == 'paper+val' and p.save_steps % p.eval_steps:
+        raise ValueError(f"Preset field save_steps={p.save_steps} must be a multiple of eval_steps={p.eval_steps}, "
+                         "so that the best checkpoint by validation loss is one that was saved")
+    for k, v in p.rank_pattern.items():
+        try: re.compile(k)
+        except re.error as e: raise ValueError(f"Preset field rank_pattern={p.rank_pattern!r}: {k!r} is not a regular expression ({e})") from None
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"Preset field rank_pattern={p.rank_pattern!r}: the rank of {k!r} must be a positive integer")
+    if p.select_metric not in SELECT_METRICS: raise ValueError(f"Preset field select_metric={p.select_metric!r} must be one of {SELECT_METRICS}")
+    if p.save_steps % p.logging_steps:
+        raise ValueError(f"Preset field save_steps={p.save_steps} must be a multiple of logging_steps={p.logging_steps}, "
+                         "so that a resumed run logs exactly the losses of an uninterrupted one")
+
+# %% ../nbs/00_config.ipynb #3df3f577
 @dataclass
 class Preset:
     "Every hyper-parameter of one run; the defaults are the paper's r=8 recipe (§III-D, §IV), computed the fast way."
@@ -79,32 +108,7 @@ class Preset:
     suppress_loc_seg:bool=False # ban PaliGemma's <loc…>/<seg…> detection and segmentation tokens while generating (the paper: off; the demo: on)
     eval_batch_size:int=0 # images per generate() call; 0: from free GPU memory (at most 1024; 64 on CPU), halved on OOM
 
-    def __post_init__(self):
-        "Refuse values no run can use, naming the field."
-        for k in POSITIVE:
-            if not getattr(self, k) > 0: raise ValueError(f"Preset field {k}={getattr(self, k)!r} must be positive")
-        if self.max_steps == 0 or self.max_steps < -1:
-            raise ValueError(f"Preset field max_steps={self.max_steps} must be positive, or -1 to derive it from epochs")
-        if self.save_minutes is not None and self.save_minutes < 0: raise ValueError(f"Preset field save_minutes={self.save_minutes} must be 0 or more")
-        if self.workers < 0: raise ValueError(f"Preset field workers={self.workers} must be 0 or more")
-        if self.pad_to < 0: raise ValueError(f"Preset field pad_to={self.pad_to} must be 0 (no padding beyond the longest row) or more")
-        if self.cuda_graphs and not (self.compile and self.pad_to):
-            raise ValueError(f"Preset field cuda_graphs=True needs compile=True and pad_to > 0 (graphs replay fixed shapes); "
-                             f"got compile={self.compile}, pad_to={self.pad_to}")
-        if self.eval_batch_size < 0: raise ValueError(f"Preset field eval_batch_size={self.eval_batch_size} must be 0 (from free memory) or more")
-        if self.r < 0: raise ValueError(f"Preset field r={self.r} must be positive (0 only for the zero-shot baseline)")
-        if self.split_scheme == 'paper+val' and self.save_steps % self.eval_steps:
-            raise ValueError(f"Preset field save_steps={self.save_steps} must be a multiple of eval_steps={self.eval_steps}, "
-                             "so that the best checkpoint by validation loss is one that was saved")
-        for k, v in self.rank_pattern.items():
-            try: re.compile(k)
-            except re.error as e: raise ValueError(f"Preset field rank_pattern={self.rank_pattern!r}: {k!r} is not a regular expression ({e})") from None
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"Preset field rank_pattern={self.rank_pattern!r}: the rank of {k!r} must be a positive integer")
-        if self.select_metric not in SELECT_METRICS: raise ValueError(f"Preset field select_metric={self.select_metric!r} must be one of {SELECT_METRICS}")
-        if self.save_steps % self.logging_steps:
-            raise ValueError(f"Preset field save_steps={self.save_steps} must be a multiple of logging_steps={self.logging_steps}, "
-                             "so that a resumed run logs exactly the losses of an uninterrupted one")
+    def __post_init__(self): check_preset(self)
 
     @property
     def effective_batch(self)->int:
@@ -262,6 +266,7 @@ def fit_micro_batch(preset:Preset, # the run's preset
 def gpu_free_bytes(device:int|torch.device|None=None, # a CUDA device; None: the current one
                   )->int:
     "Bytes this process can still allocate on `device`: what the driver reports free plus what PyTorch's allocator holds unused."
+    import torch
     free, _ = torch.cuda.mem_get_info(device)
     return free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
 
@@ -327,6 +332,7 @@ def _cpu_model()->str:
 
 def env_info()->dict:
     "Python, Java, the libraries that train, generate and score, and the device: for env.json and metrics.json."
+    import torch
     versions = {}
     for lib in LIBRARIES:
         try: versions[lib] = importlib.metadata.version(lib)

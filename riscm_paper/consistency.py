@@ -14,7 +14,8 @@ __all__ = ['TIME_KEYS', 'words', 'one_word_share', 'mean_length', 'check_dataset
 
 # %% ../nbs/05_consistency.ipynb #02db01b5
 import numpy as np
-from .claims import CANNOT, CONSISTENT, CONTRADICTS, judge, paper_claim, paper_value, same, verdict
+from .artefacts import paper_value
+from .claims import CANNOT, CONSISTENT, CONTRADICTS, judge, paper_claim, same, verdict
 from .data import caption_lengths
 
 # %% ../nbs/05_consistency.ipynb #4801ea82

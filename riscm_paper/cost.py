@@ -15,11 +15,10 @@ __all__ = ['LITERAL_ROWS', 'GB_PER_GIB', 'paper_preset', 'bench_call', 'step_flo
 import pandas as pd
 
 # %% ../nbs/05_cost.ipynb #43cf774c
-from .claims import (BENCH, BENCH_SRC, CANNOT, CONFIRMED, DISAGREES, _fmt, claim, judge, paper_claim,
-                                paper_value)
+from .artefacts import RUN_NAMES, paper_value
+from .claims import BENCH, BENCH_SRC, CANNOT, claim, judge, paper_claim
 from .config import LITERAL, PRESETS, plan
-from .figures import RUN_NAMES
-from .method import TEXT_TARGETS, _lora_count, meta_paligemma
+from .method import TEXT_TARGETS, lora_params_by_suffix, meta_paligemma
 from .model import count_params
 
 # %% ../nbs/05_cost.ipynb #0d4a8329
@@ -78,7 +77,7 @@ def check_rank_cost(pv:dict, # paper values
                    ) -> list:
     "§VII's 'doubled compute cost' by the architecture's arithmetic, and §VI-A's 'longer wall-clock time' by the recipe's rows of one call."
     base = count_params(meta_paligemma('real'))
-    n = {r: _lora_count(meta_paligemma('real'), r, TEXT_TARGETS + ('multi_modal_projector.linear',)) for r in (8, 16)}
+    n = {r: lora_params_by_suffix(meta_paligemma('real'), r, TEXT_TARGETS + ('multi_modal_projector.linear',)) for r in (8, 16)}
     rise = step_flops(base, n[16]) / step_flops(base, n[8]) - 1
     lit, other = rank_pairs(bench, True), rank_pairs(bench, False)
     ours = {_pair_name(a, b): _pair_cost(a, b) for a, b in lit}
@@ -250,7 +249,7 @@ def check_full_ft_cost(pv:dict, # paper values
                       ) -> list:
     "§VI-C's 'more than an order of magnitude cheaper than full fine-tuning a 3B model in 16-bit', in FLOPs and in memory."
     n = count_params(meta_paligemma('real'))
-    lora = _lora_count(meta_paligemma('real'), 8, TEXT_TARGETS + ('multi_modal_projector.linear',))
+    lora = lora_params_by_suffix(meta_paligemma('real'), 8, TEXT_TARGETS + ('multi_modal_projector.linear',))
     flops = step_flops(0, n, True) / step_flops(n, lora, True)
     peaks = [r['peak_gib'] * GB_PER_GIB for r in bench or [] if r.get('row') == 'paper-r8-literal' and r.get('gpus') == 1]
     mem = 16 * n / 1e9 / max(peaks) if peaks else None

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #ef5c4e39
 from __future__ import annotations
-import hashlib, math, os, re, unicodedata, warnings
+import hashlib, math, os, re, sys, unicodedata, warnings
 from collections.abc import Iterable
 from fractions import Fraction
 from importlib.resources import files
@@ -14,10 +14,10 @@ from pathlib import Path
 __all__ = ['SOURCES', 'SPLITS', 'IMAGE_SIZE', 'CAPTION_COLS', 'SOURCE_SIZES', 'PAPER_TRAIN_FRACTION', 'repo_root', 'find_shared',
            'find_real_riscm', 'normalize_caption', 'is_blank_caption', 'round_half_up', 'largest_remainder',
            'clean_captions', 'load_riscm', 'UnreadableImageError', 'read_image', 'image_problem', 'check_readable',
-           'split_riscm', 'split_table', 'ids_sha256', 'caption_lengths', 'caption_length_stats', 'to_hf_dataset']
+           'split_riscm', 'split_table', 'write_split', 'ids_sha256', 'caption_lengths', 'caption_length_stats',
+           'to_hf_dataset']
 
 # %% ../nbs/00_data.ipynb #251aeb59
-import datasets
 import numpy as np
 import pandas as pd
 from PIL import Image
@@ -88,6 +88,7 @@ def _captions_csv(root:str|Path, # RISC(M) folder or captions .csv file
     if not csv.is_file(): raise FileNotFoundError(f"no RISC(M) captions file: {csv} (a RISC(M) folder holds captions.csv and resized/)")
     return csv
 
+# %% ../nbs/00_data.ipynb #dbe7b2bc
 def _first_non_utf8(csv:Path, # a file that failed to decode as UTF-8
                    ) -> str:
     "Where the first byte that is not UTF-8 sits in `csv`: line, byte within the line and the bytes there."
@@ -106,6 +107,7 @@ def _read_captions(csv:Path, # captions file
     if df.empty: raise ValueError(f"captions file has a header but no rows: {csv}")
     return df
 
+# %% ../nbs/00_data.ipynb #972ba133
 def _require_columns(df:pd.DataFrame, # frame to check
                      cols:list, # required column names
                      where, # what to name in the error (file or description)
@@ -126,6 +128,7 @@ def _check_values(df:pd.DataFrame, # frame to check
         raise ValueError(f"unknown {col} {df[col].iloc[i]!r} in row {i+1} (line {i+2}) of {where}; "
                          f"expected one of {allowed} ({len(bad)} bad row(s))")
 
+# %% ../nbs/00_data.ipynb #dd245c89
 def _check_ids(images:pd.Series, # image ids (file names inside resized/)
                where, # what to name in the error (file or description)
               ) -> None:
@@ -143,6 +146,7 @@ def _check_unique(images:pd.Series, # image ids
     if len(dup := images[images.duplicated()].unique()):
         raise ValueError(f"{len(dup)} duplicate image id(s) in {where}: {', '.join(dup[:5])}")
 
+# %% ../nbs/00_data.ipynb #a2d235d5
 def _check_images(images:pd.Series, # image ids (file names)
                   folder:Path, # folder that must hold them
                  ) -> None:
@@ -196,6 +200,7 @@ def _why(path, # an image file that failed to decode
     try: return 'empty file (0 bytes)' if os.path.getsize(path) == 0 else str(err)
     except OSError: return str(err)
 
+# %% ../nbs/00_data.ipynb #8a13f21e
 def read_image(path:str|Path, # image file
                size:int=IMAGE_SIZE, # output side length in pixels
               ) -> Image.Image:
@@ -246,6 +251,7 @@ def _rank_key(seed:int, # split seed
     "Hash that orders images for a split: stable across runs, platforms and row order."
     return hashlib.sha256(f'{seed}/{salt}/{image}'.encode()).hexdigest()
 
+# %% ../nbs/00_data.ipynb #60f7b1b4
 def _pick(df:pd.DataFrame, # images with `image` and `source`
           n:int, # how many to select
           seed:int, # split seed
@@ -258,6 +264,7 @@ def _pick(df:pd.DataFrame, # images with `image` and `source`
     chosen = order.groupby('source').cumcount() < order.source.map(quota)
     return chosen.reindex(df.index)
 
+# %% ../nbs/00_data.ipynb #d867e588
 def _check_disjoint(parts:dict, # split name -> frame
                     n:int, # images in the input
                    ) -> None:
@@ -277,6 +284,7 @@ def _label(df:pd.DataFrame, # rows of one split
     first = [c for c in ('source', 'split', 'image') if c in df]
     return df[first + [c for c in df.columns if c not in first]].sort_values('image').reset_index(drop=True)
 
+# %% ../nbs/00_data.ipynb #2240febf
 def _paper_parts(df:pd.DataFrame, # images with `image` and `source`
                  seed:int, # split seed
                  val_fraction:float, # share of train moved to val
@@ -290,6 +298,7 @@ def _paper_parts(df:pd.DataFrame, # images with `image` and `source`
         parts = {'train': tr[~val], 'val': tr[val], 'test': parts['test']}
     return parts
 
+# %% ../nbs/00_data.ipynb #dfb571a7
 def split_riscm(df:pd.DataFrame, # images: needs `image` and `source` (and `split` for scheme='official')
                 scheme:str='paper', # 'paper': 80/20 by image, stratified by source; 'official': the `split` column
                 seed:int=42, # seed of the hash ranking (scheme='paper')
@@ -323,6 +332,23 @@ def split_table(splits:dict, # split name -> frame, as returned by split_riscm
     t['captions_per_image'] = (t.captions / t.images).round(2)
     return t
 
+# %% ../nbs/00_data.ipynb #84b7d8d4
+def write_split(data:str|Path, # RISC(M) folder: captions.csv + resized/
+                out:str|Path|None=None, # write <split>.csv (image ids) here; nothing written if None
+                scheme:str='paper', # "paper" (80/20 by image, stratified by source) or "official"
+                seed:int=42, # seed of the paper split
+                val_fraction:float=0.0, # share of train carved out as validation
+                check_images:bool=False, # fully decode every image first (about 1 ms each), naming any empty or corrupt file
+               ) -> pd.DataFrame:
+    "Split a RISC(M) folder, write each split's image ids to `out/<split>.csv`, and return Table I."
+    df = load_riscm(data)
+    if check_images: print(f"all {check_readable(df):,} images decode", file=sys.stderr)
+    splits = split_riscm(df, scheme=scheme, seed=seed, val_fraction=val_fraction)
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        for k, s in splits.items(): s[['image', 'source', 'split']].to_csv(Path(out)/f'{k}.csv', index=False)
+    return split_table(splits)
+
 # %% ../nbs/00_data.ipynb #cb713928
 def ids_sha256(images:Iterable, # image ids of one split
               ) -> str:
@@ -345,6 +371,7 @@ def caption_lengths(captions:Iterable, # captions: strings, or lists of strings 
         return np.array([len(ids) for ids in tokenizer(caps, add_special_tokens=False)['input_ids']], dtype=int)
     return np.array([len(tokenizer(c)) for c in caps], dtype=int)
 
+# %% ../nbs/00_data.ipynb #656df850
 def caption_length_stats(lengths:Iterable, # caption lengths, e.g. from caption_lengths
                          bins=None, # np.histogram bins; None: one bin per integer length from 0 to the max
                         ) -> dict:
@@ -360,6 +387,7 @@ def to_hf_dataset(df:pd.DataFrame, # frame from load_riscm/split_riscm (needs pa
                   streaming:bool=False, # return an IterableDataset instead of a map-style Dataset
                  ) -> datasets.Dataset|datasets.IterableDataset:
     "A Hugging Face dataset with columns image (lazily decoded), image_id, source, split, captions."
+    import datasets  # here, not at the top: loading it takes a second that `riscm_split --help` should not wait
     _require_columns(df, ['path', 'image', 'source', 'split', 'captions'], 'the frame to convert')
     string = datasets.Value('string')
     feats = datasets.Features(image=datasets.Image(mode='RGB'), image_id=string, source=string, split=string,

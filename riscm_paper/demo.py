@@ -28,6 +28,7 @@ def _smooth(rng:np.random.Generator, # the image's random generator
     small = Image.fromarray(rng.random((cells, cells)).astype(np.float32))
     return np.clip(np.asarray(small.resize((s, s), Image.Resampling.BICUBIC)), 0, 1)
 
+# %% ../nbs/00a_demo.ipynb #65b255a8
 def _bg_farmland(rng:np.random.Generator, # the image's random generator
                  s:int=IMAGE_SIZE, # side length
                 ) -> np.ndarray:
@@ -53,6 +54,7 @@ def _bg_desert(rng:np.random.Generator, # the image's random generator
     img = np.array((214, 188, 138), np.float32) + ((_smooth(rng, 5, s) - .5) * 44 + ripple)[..., None]
     return img
 
+# %% ../nbs/00a_demo.ipynb #5d8b5c8b
 def _bg_grassland(rng:np.random.Generator, # the image's random generator
                   s:int=IMAGE_SIZE, # side length
                  ) -> np.ndarray:
@@ -103,6 +105,7 @@ def _place(rng:np.random.Generator, # the image's random generator
             return (x0, y0, x0 + w, y0 + h)
     return None
 
+# %% ../nbs/00a_demo.ipynb #7fd68de3
 def _orient(vertical:bool, # band runs top to bottom (else left to right)
             across:float, # coordinate across the band
             along:float, # coordinate along the band
@@ -146,6 +149,7 @@ def _bridge(d:ImageDraw.ImageDraw, # canvas
     x1, y1 = _orient(vertical, centre + span / 2 + 12, along + 7)
     d.rectangle((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), fill=(128, 126, 120), outline=(70, 70, 70))
 
+# %% ../nbs/00a_demo.ipynb #4cba1811
 def _draw_river(rng:np.random.Generator, # the image's random generator
                 d:ImageDraw.ImageDraw, # canvas
                 occ:np.ndarray, # occupancy mask, updated in place
@@ -168,6 +172,7 @@ def _draw_river(rng:np.random.Generator, # the image's random generator
     for a in spots: _boat(d, *_orient(vertical, centre(a), a), vertical)
     return dict(kind='river', n=1, boats=len(spots))
 
+# %% ../nbs/00a_demo.ipynb #b6e096c2
 def _draw_roads(rng:np.random.Generator, # the image's random generator
                 d:ImageDraw.ImageDraw, # canvas
                 occ:np.ndarray, # occupancy mask, updated in place
@@ -207,6 +212,7 @@ def _draw_lake(rng:np.random.Generator, # the image's random generator
     for k in range(boats): _boat(d, cx + (k - (boats - 1) / 2) * 18, cy + rng.uniform(-8, 8), True, 30)
     return dict(kind='lake', n=1, boats=boats)
 
+# %% ../nbs/00a_demo.ipynb #c6d28bd6
 def _draw_trees(rng:np.random.Generator, # the image's random generator
                 d:ImageDraw.ImageDraw, # canvas
                 occ:np.ndarray, # occupancy mask, updated in place
@@ -226,6 +232,7 @@ def _draw_trees(rng:np.random.Generator, # the image's random generator
         n += 1
     return dict(kind='trees', n=n) if n else None
 
+# %% ../nbs/00a_demo.ipynb #427cb467
 def _draw_buildings(rng:np.random.Generator, # the image's random generator
                     d:ImageDraw.ImageDraw, # canvas
                     occ:np.ndarray, # occupancy mask, updated in place
@@ -339,6 +346,7 @@ def demo_captions(rng:np.random.Generator, # randomness for wording (seeded per 
 
 # %% ../nbs/00a_demo.ipynb #0af3858a
 DEMO_MARKER = 'riscm_demo.json'  # marks a folder written by make_demo_riscm
+
 DEMO_VERSION = 1  # bump when the generator changes, so cached demo folders are regenerated
 
 def _demo_rows(n_images:int, # number of demo images
@@ -354,6 +362,7 @@ def _demo_rows(n_images:int, # number of demo images
     df['scene'] = [list(DEMO_SCENES)[i] for i in rng.integers(len(DEMO_SCENES), size=len(df))]
     return df
 
+# %% ../nbs/00a_demo.ipynb #1c7b5baf
 def _claim_demo_root(root:Path, # folder to write
                      meta:dict, # generator settings recorded in the marker
                     ) -> bool:
@@ -370,6 +379,7 @@ def _claim_demo_root(root:Path, # folder to write
     marker.write_text(json.dumps({**meta, 'complete': False}))
     return False
 
+# %% ../nbs/00a_demo.ipynb #7683b41c
 def make_demo_riscm(root:str|Path, # folder to write (created; must be empty or an earlier demo folder)
                     n_images:int=400, # number of synthetic tiles
                     seed:int=0, # seed: the data set is a pure function of (n_images, seed)

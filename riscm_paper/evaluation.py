@@ -10,8 +10,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['DECODES', 'SETTINGS_FILE', 'SAMPLER_RULE', 'decode_kwargs', 'loc_seg_ids', 'image_uniforms', 'NucleusSampler',
-           'auto_batch_size', 'image_batches', 'generate_captions', 'load_for_eval', 'write_eval', 'resume_predictions',
-           'shard_bounds', 'merge_shards', 'limit_images', 'eval_inputs', 'evaluate_run']
+           'auto_batch_size', 'image_batches', 'generate_captions', 'load_for_eval', 'run_model', 'write_eval',
+           'resume_predictions', 'shard_bounds', 'merge_shards', 'limit_images', 'eval_inputs', 'evaluate_run']
 
 # %% ../nbs/03_eval.ipynb #43009e81
 import numpy as np
@@ -28,8 +28,7 @@ from .config import Preset, differing, env_info, gpu_free_bytes
 from .data import ids_sha256, largest_remainder, normalize_caption
 from .model import CaptionCollator, load_model, load_processor, old_names_quiet
 from .runfolder import atomic_write, check_drive, check_model, check_space, hold_folder
-from .scoring import (COCO_METRICS, METRICS, PAPER_METRICS, _ngram_counts, check_captions, check_scorers, coco_scores,
-                                 meteor_jar, nmt_bleu, paper_bleu, paper_meteor, score_captions, tokenize_13a)  # 03a_scoring; importable from here too
+from .scoring import check_scorers, score_captions  # 03a_scoring
 
 # %% ../nbs/03_eval.ipynb #b7b428b2
 DECODES = ('nucleus', 'greedy', 'beam')  # decoding strategies; the paper's is nucleus
@@ -248,7 +247,7 @@ def load_for_eval(base:str|Path, # hub id or folder of the base PaliGemma
     return model.eval(), processor
 
 # %% ../nbs/03_eval.ipynb #6c6f83a3
-def _read_run(run_dir:Path, # run folder
+def run_model(run_dir:Path, # run folder
               model:str|Path|None, # base override
              ) -> tuple:
     "(preset, base model, adapter folder or None) of a run folder, failing with the missing piece named."
@@ -274,6 +273,7 @@ def _prediction_lines(df, # the images captioned (image, captions columns)
     return ''.join(json.dumps(dict(image=df.image.iloc[start+k], prediction=p, references=list(df.captions.iloc[start+k]))) + '\n'
                    for k, p in enumerate(predictions))
 
+# %% ../nbs/03_eval.ipynb #8608b570
 def _write_results(out:Path, df, predictions:list, info:dict, seed:int, n_examples:int) -> Path:
     "examples.json and, last, metrics.json (its presence marks a finished evaluation)."
     pick = sorted(random.Random(seed).sample(range(len(df)), min(n_examples, len(df))))
@@ -296,6 +296,7 @@ def write_eval(out:Path, # the evaluation folder, run_dir/eval/<split>-<decode>
 
 # %% ../nbs/03_eval.ipynb #a246aa40
 SETTINGS_FILE = 'predictions.settings.json'  # beside predictions.jsonl: what its captions were made with
+
 SAMPLER_RULE = 'image-hash-1'  # how nucleus draws are seeded (NucleusSampler): recorded, so older predictions are not resumed
 
 def _check_split(run_dir:Path, # run folder, maybe with split.json (written by train)
@@ -312,6 +313,7 @@ def _check_split(run_dir:Path, # run folder, maybe with split.json (written by t
                          f"data folder {data_root} now gives {now['n']} (sha256 {now['sha256'][:12]}): its captions.csv changed "
                          "after training; evaluate on the data the run was trained with")
 
+# %% ../nbs/03_eval.ipynb #b924c6b2
 def _files_sha256(folder:Path|None, # e.g. the adapter folder
                  ) -> str|None:
     "SHA-256 over the names and bytes of the files in `folder` (None for None)."
@@ -320,6 +322,7 @@ def _files_sha256(folder:Path|None, # e.g. the adapter folder
     for f in sorted(p for p in folder.iterdir() if p.is_file()): h.update(f.name.encode() + b'\0' + f.read_bytes())
     return h.hexdigest()
 
+# %% ../nbs/03_eval.ipynb #afee9b73
 def resume_predictions(out:Path, # the evaluation folder
                        settings:dict, # what this call's captions are made with (stored beside the file)
                        images:list, # image ids to caption, in order
@@ -393,7 +396,7 @@ def eval_inputs(run_dir:str|Path, data_root:str|Path, split:str, decode:str|None
     "What `evaluate_run` needs, checked before anything is written: Drive, the run, the data and its split, the decoding, the base, the scorers, space."
     run_dir, data_root = Path(run_dir), Path(data_root)
     check_drive(run_dir, data_root)
-    preset, base, adapter = _read_run(run_dir, model)
+    preset, base, adapter = run_model(run_dir, model)
     if not data_root.exists(): raise FileNotFoundError(f"data_root {data_root} does not exist: pass the RISC(M) folder (captions.csv + resized/)")
     parts = preset.splits(data_root)
     if split not in parts: raise ValueError(f"split {split!r} not among {sorted(parts)} for scheme {preset.split_scheme!r}")
@@ -416,6 +419,7 @@ def eval_inputs(run_dir:str|Path, data_root:str|Path, split:str, decode:str|None
     return dict(run_dir=run_dir, data_root=data_root, preset=preset, base=base, adapter=adapter, df=df, settings=settings, key=key,
                 out=run_dir/'eval'/f"{split}-{settings['decode']}")
 
+# %% ../nbs/03_eval.ipynb #dfb737ed
 def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a trained run)
                  data_root:str|Path, # RISC(M) folder: captions.csv + resized/
                  split:str='test', # split of the preset's split scheme to caption
@@ -432,6 +436,7 @@ def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a t
     with hold_folder(job['run_dir'], command=f"evaluate {job['out'].name}"):  # one process per run folder (rank 0 under torchrun)
         return _caption_and_score(**job, split=split, limit=limit, seed=seed, n_examples=n_examples, metrics=metrics)
 
+# %% ../nbs/03_eval.ipynb #4b1dce7b
 def _caption_and_score(run_dir:Path, data_root:Path, preset:Preset, base:str, adapter:Path|None, df, settings:dict, key:dict, out:Path,
                        split:str, limit:int|None, seed:int, n_examples:int, metrics:str) -> dict|None:
     "`evaluate_run`'s work, in the run folder it holds, with its inputs checked."

@@ -5,16 +5,13 @@
 # %% ../nbs/04_figures.ipynb #5dc1da69
 from __future__ import annotations
 import functools, json, textwrap, warnings
-from importlib.resources import files
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['PRESET_NOTES', 'RUN_NAMES', 'MANIFEST_KEYS', 'LOG_COLS', 'PAPER_NAMES', 'FAMILIES', 'EXAMPLE_TABLES', 'preset_label',
-           'load_paper_values', 'paper_value', 'write_manifest', 'load_manifest', 'stand_in_reproduce', 'run_path',
-           'read_json', 'load_run', 'log_history', 'train_runtime', 'save_figure', 'save_table',
-           'train_caption_lengths', 'caption_length_figure', 'eval_history', 'loss_figure', 'table1', 'table2',
-           'run_metric', 'family_note', 'table3', 'table3_coco', 'examples_table', 'examples_figure', 'paper_pairs',
-           'first_predictions', 'examples_beside_paper', 'load_runs', 'make_figures']
+__all__ = ['PAPER_NAMES', 'FAMILIES', 'EXAMPLE_TABLES', 'stand_in_reproduce', 'load_run', 'train_caption_lengths',
+           'caption_length_figure', 'eval_history', 'loss_figure', 'table1', 'table2', 'run_metric', 'family_note',
+           'table3', 'table3_coco', 'paper_pairs', 'first_predictions', 'examples_beside_paper', 'examples_table',
+           'examples_figure', 'tokenizer_or_none', 'load_runs', 'make_figures']
 
 # %% ../nbs/04_figures.ipynb #b95d70f2
 import numpy as np
@@ -24,76 +21,14 @@ from matplotlib.figure import Figure
 from PIL import Image
 from transformers import TrainerState
 
+from .artefacts import (RUN_NAMES, load_manifest, load_paper_values, log_history, paper_value, preset_label, read_json,
+                                   run_path, save_figure, save_table, write_manifest)
 from .config import Preset, env_info, plan
 from .data import caption_length_stats, caption_lengths, split_table
 from .demo import make_demo_riscm
-from .evaluation import COCO_METRICS, METRICS, PAPER_METRICS, write_eval
+from .evaluation import write_eval
 from .model import load_processor, lora_param_table
-from .scoring import family_of
-
-# %% ../nbs/04_figures.ipynb #37458076
-PRESET_NOTES = {'demo': "demo: tiny random PaliGemma on synthetic data — not the paper's numbers",
-                'paper': "paper preset: PaliGemma-3B + Q-LoRA on RISC(M)"}  # provenance label per manifest preset
-RUN_NAMES = {'base': 'PG-Base', 'r8': 'r=8', 'r16': 'r=16'}  # manifest run key -> the paper's row name
-
-def preset_label(preset:str, # the manifest's `preset` ('demo' or 'paper')
-                ) -> str:
-    "The provenance label every figure and table made from a `preset` run carries."
-    return PRESET_NOTES.get(preset, f"preset {preset!r}: unrecognised preset — check where these numbers came from")
-
-# %% ../nbs/04_figures.ipynb #625560cd
-def load_paper_values(path:str|Path|None=None, # a paper_values.json; None: the one shipped with the package
-                     ) -> dict:
-    "The paper's reported values: `{key: {value, where, source, ...}}`."
-    p = Path(path) if path is not None else files('riscm_paper')/'paper_values.json'
-    if not p.is_file(): raise FileNotFoundError(f"paper values file not found: {p}")
-    return json.loads(p.read_text())['values']
-
-def paper_value(pv:dict, # from `load_paper_values`
-                key:str, # e.g. 'table1.train.images'
-               ):
-    "The paper's value for `key`; None where it was not found in the paper."
-    if key not in pv: raise KeyError(f"{key!r} is not a key of paper_values.json")
-    return pv[key]['value']
-
-# %% ../nbs/04_figures.ipynb #90f05ffd
-MANIFEST_KEYS = ('preset', 'data', 'model', 'runs', 'split', 'decode')  # keys a reproduce manifest.json holds
-
-def _resolve(p, # a path as written in the manifest
-             root:Path, # the manifest's folder
-            ) -> Path:
-    "`p` if absolute; else relative to the manifest's folder (or the working directory, if only it has it)."
-    q = Path(p)
-    if q.is_absolute() or (root/q).exists() or not q.exists(): return q if q.is_absolute() else root/q
-    return q
-
-def write_manifest(out:Path, # the reproduce folder; the manifest goes to out/manifest.json
-                   preset:str, # 'demo' or 'paper'
-                   data:Path, # the data folder
-                   model:str|Path, # the base model (hub id or folder)
-                   runs:dict, # run key (base, r8, r16) -> run folder
-                   split:str='test', # the evaluated split
-                   decode:str='nucleus', # the evaluated decoding
-                  ) -> Path:
-    "Write `manifest.json`, with paths inside `out` stored relative to it (so the folder can be moved)."
-    rel = lambda p: str(Path(p).relative_to(out)) if Path(p).is_relative_to(out) else str(p)
-    m = dict(preset=preset, data=rel(data), model=rel(model), runs={k: rel(v) for k, v in runs.items()}, split=split, decode=decode)
-    (out/'manifest.json').write_text(json.dumps(m, indent=2))
-    return out/'manifest.json'
-
-def load_manifest(manifest:str|Path|dict, # path of `manifest.json`, or its parsed content
-                 ) -> dict:
-    "Read and check a reproduce manifest; resolve its data, model and run paths."
-    if isinstance(manifest, dict): m, root, src = dict(manifest), Path('.'), 'the manifest dict'
-    else:
-        src = Path(manifest)
-        if not src.is_file(): raise FileNotFoundError(f"manifest not found: {src}")
-        m, root = json.loads(src.read_text()), src.parent
-    if missing := [k for k in MANIFEST_KEYS if k not in m]: raise ValueError(f"{src} lacks key(s) {missing}")
-    if missing := [k for k in RUN_NAMES if k not in m['runs']]: raise ValueError(f"{src}: 'runs' lacks {missing}")
-    model = _resolve(m['model'], root)
-    return {**m, 'data': _resolve(m['data'], root), 'model': str(model) if model.exists() else m['model'],
-            'runs': {k: _resolve(v, root) for k, v in m['runs'].items()}, 'source': str(src)}
+from .scoring import COCO_METRICS, METRICS, PAPER_METRICS, family_of
 
 # %% ../nbs/04_figures.ipynb #11cdded0
 def stand_in_reproduce(root:str|Path, # folder to write (created)
@@ -125,21 +60,6 @@ def stand_in_reproduce(root:str|Path, # folder to write (created)
     return write_manifest(root, 'demo', data, root/'tiny-paligemma', {k: root/k for k in ('base', 'r8', 'r16')})
 
 # %% ../nbs/04_figures.ipynb #dcd341fd
-def run_path(run_dir:str|Path, # a run folder
-             *parts:str, # the artefact's path inside it
-             run:str='', # run key, for the error message
-            ) -> Path:
-    "Path of an artefact in a run folder; a missing one fails naming the run and the file."
-    p = Path(run_dir).joinpath(*parts)
-    if not p.exists(): raise FileNotFoundError(f"run {run or Path(run_dir).name!r}: missing {p}")
-    return p
-
-def read_json(path:str|Path, # a JSON artefact
-             ):
-    "Parse a JSON artefact; a malformed one fails naming the file."
-    try: return json.loads(Path(path).read_text())
-    except json.JSONDecodeError as e: raise ValueError(f"malformed JSON in {path}: {e}") from None
-
 def load_run(run_dir:str|Path, # a run folder written by train / evaluate_run
              split:str='test', # evaluated split
              decode:str='nucleus', # decoding the evaluation used
@@ -155,70 +75,6 @@ def load_run(run_dir:str|Path, # a run folder written by train / evaluate_run
                 metrics=read_json(run_path(run_dir, *ev, 'metrics.json', run=run)),
                 examples=read_json(run_path(run_dir, *ev, 'examples.json', run=run)),
                 eval_dir=Path(run_dir).joinpath(*ev))
-
-# %% ../nbs/04_figures.ipynb #02ac7039
-LOG_COLS = ['step', 'epoch', 'loss', 'learning_rate', 'grad_norm']  # columns of a training-loss log
-
-def log_history(state:dict, # a parsed trainer_state.json
-               ) -> pd.DataFrame:
-    "The training-loss log of a trainer state: one row per logging step (entries with a `loss`)."
-    rows = [h for h in state.get('log_history', []) if 'loss' in h]
-    if not rows: raise ValueError("trainer_state.json has no training-loss entries in log_history")
-    return pd.DataFrame(rows).reindex(columns=LOG_COLS).sort_values('step', ignore_index=True)
-
-def train_runtime(state:dict, # a parsed trainer_state.json
-                 ) -> float|None:
-    "Seconds training took, from the trainer state's summary entry (None if it has none)."
-    return next((h['train_runtime'] for h in reversed(state.get('log_history', [])) if 'train_runtime' in h), None)
-
-# %% ../nbs/04_figures.ipynb #93a219d6
-def save_figure(fig:Figure, # the figure to write
-                out_dir:str|Path, # output folder (created)
-                name:str, # file stem, e.g. 'fig1_caption_lengths'
-                label:str, # provenance label (`preset_label`)
-               ) -> list[Path]:
-    "Stamp `label` on `fig` and write it as PNG and PDF."
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    fig.text(0.01, 0.0, label, fontsize=7, color='dimgray', ha='left', va='top')
-    paths = [out/f'{name}.png', out/f'{name}.pdf']
-    fig.savefig(paths[0], dpi=150, bbox_inches='tight', metadata={'Description': label})
-    fig.savefig(paths[1], bbox_inches='tight', metadata={'Subject': label, 'CreationDate': None})  # no timestamp: regenerating gives the same file
-    return paths
-
-def _tex(s:str) -> str:
-    "Escape LaTeX's special characters in a caption."
-    for a, b in (('\\', r'\textbackslash{}'), ('&', r'\&'), ('%', r'\%'), ('$', r'\$'), ('#', r'\#'),
-                 ('_', r'\_'), ('{', r'\{'), ('}', r'\}')): s = s.replace(a, b)
-    return s
-
-def _md_text(x):
-    "A string made safe for a Markdown table cell (pipes escaped, tags like `<loc0001>` shown, not swallowed)."
-    if not isinstance(x, str): return x
-    return x.replace('|', '\\|').replace('<', '&lt;').replace('>', '&gt;').replace('\n', ' ')
-
-def save_table(df:pd.DataFrame, # the table (its index is written as the first column)
-               out_dir:str|Path, # output folder (created)
-               name:str, # file stem, e.g. 'table1_splits'
-               caption:str, # e.g. 'Table I: ...'
-               label:str, # provenance label (`preset_label`)
-               floatfmt:str='.4f', # format of float cells
-               column_format:str|None=None, # LaTeX column spec (e.g. p{...} for long text); None: pandas'
-               text:tuple=(), # columns of strings kept as written, though they look like numbers (an lr written 2e-5)
-              ) -> list[Path]:
-    "Write `df` as Markdown and LaTeX, each with its caption and provenance label."
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    if isinstance(df.index, pd.MultiIndex): df = df.reset_index()
-    idx, show = not isinstance(df.index, pd.RangeIndex), df.rename(index=_md_text).map(_md_text)
-    show = show.astype(object).where(show.notna(), None)  # pandas' NA/NaN print as '—'
-    cols = [df.index.name] * idx + list(df.columns)
-    keep = dict(disable_numparse=[cols.index(c) for c in text]) if text else {}  # tabulate would read '2e-5' as a number, and print 0.0000
-    md = f"**{caption}**\n\n_{label}_\n\n{show.to_markdown(index=idx, floatfmt=floatfmt, intfmt=',', missingval='—', **keep)}\n"
-    tex = df.to_latex(caption=_tex(f'{caption} [{label}]'), label=f'tab:{name}', escape=True, na_rep='—',
-                      float_format=lambda x: format(x, floatfmt), column_format=column_format,
-                      index=idx)
-    paths = [out/f'{name}.md', out/f'{name}.tex']
-    paths[0].write_text(md); paths[1].write_text(f'% {label}\n{tex}')
-    return paths
 
 # %% ../nbs/04_figures.ipynb #fe8f3850
 def train_caption_lengths(train:pd.DataFrame, # the training split (a `captions` column of lists)
@@ -306,12 +162,14 @@ def run_metric(m:dict, # a parsed metrics.json
     try: return m['metrics'][key]
     except KeyError: raise KeyError(f"run {run!r}: metrics.json has no metrics.{key}") from None
 
+# %% ../nbs/04_figures.ipynb #5d70a274
 def family_note(metrics:dict, # run key -> parsed metrics.json
                ) -> str:
     "'' when every run holds both metric families, else a caption clause naming the runs scored with the paper's alone."
     only = [RUN_NAMES.get(k, k) for k, m in metrics.items() if family_of(m) == 'paper']
     return f"; the COCO suite was not computed for {', '.join(only)} (scored with --metrics paper, which needs no Java)" if only else ''
 
+# %% ../nbs/04_figures.ipynb #154e01b0
 FAMILIES = {'paper': 'HF-evaluate', 'coco': 'COCO pycocoevalcap'}  # metric family -> its name in column headers
 
 def table3(metrics:dict, # run key -> parsed metrics.json
@@ -328,15 +186,44 @@ def table3(metrics:dict, # run key -> parsed metrics.json
         rows.append(row)
     return pd.DataFrame(rows).set_index('model')
 
+# %% ../nbs/04_figures.ipynb #7b813605
 def table3_coco(metrics:dict, # run key -> parsed metrics.json
                ) -> pd.DataFrame:
     "Table III (COCO suite): BLEU-1..4, METEOR, ROUGE-L and CIDEr for each run."
     return pd.DataFrame([{'model': RUN_NAMES.get(run, run), **{k: run_metric(m, k, run) for k in COCO_METRICS}}
                          for run, m in metrics.items()]).set_index('model')
 
-# %% ../nbs/04_figures.ipynb #72bdc0fa
+# %% ../nbs/04_figures.ipynb #abec7cc9
 EXAMPLE_TABLES = {'base': 'IV', 'r8': 'V', 'r16': 'VI'}  # run key -> the paper's qualitative table
 
+def paper_pairs(pv:dict, # paper values
+                run:str, # run key: 'base', 'r8' or 'r16'
+               ) -> list:
+    "The paper's five (P, R) pairs of the run's table (IV-VI)."
+    t = f'table{dict(IV=4, V=5, VI=6)[EXAMPLE_TABLES[run]]}'
+    return [(paper_value(pv, f'tables4_6.{t}.{i}')['P'], paper_value(pv, f'tables4_6.{t}.{i}')['R']) for i in range(1, 6)]
+
+# %% ../nbs/04_figures.ipynb #8064085d
+def first_predictions(eval_dir:str|Path, # a run's eval/<split>-<decode> folder
+                      n:int=5, # how many
+                     ) -> list:
+    "The first `n` captioned test images in image-id order: {image, prediction, references} from predictions.jsonl."
+    rows = [json.loads(l) for l in run_path(eval_dir, 'predictions.jsonl').read_text().splitlines() if l.strip()]
+    return sorted(rows, key=lambda r: r['image'])[:n]
+
+# %% ../nbs/04_figures.ipynb #a0b291e5
+def examples_beside_paper(pv:dict, # paper values
+                          run:str, # run key: 'base', 'r8' or 'r16'
+                          eval_dir:str|Path, # the run's eval/<split>-<decode> folder
+                         ) -> pd.DataFrame:
+    "Tables IV-VI: the paper's five P/R pairs beside ours for the first five test images in image-id order."
+    paper, ours = paper_pairs(pv, run), first_predictions(eval_dir, 5)
+    if len(ours) < 5: warnings.warn(f"{eval_dir}: only {len(ours)} captioned image(s), not 5")
+    ours += [dict(image=None, prediction=None, references=[None])] * (5 - len(ours))
+    return pd.DataFrame([{'#': str(i), 'paper P': p, 'paper R': r, 'our image': o['image'], 'ours P': o['prediction'],
+                          'ours R (first reference)': o['references'][0]} for i, ((p, r), o) in enumerate(zip(paper, ours), 1)]).set_index('#')
+
+# %% ../nbs/04_figures.ipynb #74e66d4e
 def examples_table(examples:list, # parsed examples.json
                    n:int=3, # rows to show
                   ) -> pd.DataFrame:
@@ -345,6 +232,7 @@ def examples_table(examples:list, # parsed examples.json
     return pd.DataFrame([dict(image=e['image'], prediction=e['prediction'], references=' / '.join(e['references']))
                          for e in examples[:n]]).set_index('image')
 
+# %% ../nbs/04_figures.ipynb #14657c33
 def _common_images(examples:dict, # run name -> parsed examples.json
                    n:int, # how many
                   ) -> list:
@@ -354,6 +242,7 @@ def _common_images(examples:dict, # run name -> parsed examples.json
     if len(common) < n: warnings.warn(f"only {len(common)} image(s) are shared by all runs' examples (wanted {n})")
     return common[:n]
 
+# %% ../nbs/04_figures.ipynb #41368b48
 def _clip(s:str, # text
           n:int, # most characters kept
          ) -> str:
@@ -361,6 +250,7 @@ def _clip(s:str, # text
     s = ' '.join(s.split())
     return s if len(s) <= n else s[:n - 1] + '…'
 
+# %% ../nbs/04_figures.ipynb #e69be8b2
 def _tile(path:str, # image file
          ) -> np.ndarray:
     "The image at `path`, or a grey tile (with a warning) when it cannot be read."
@@ -369,6 +259,7 @@ def _tile(path:str, # image file
         warnings.warn(f"cannot read example image {path}: {e}; drawing a grey tile")
         return np.full((224, 224, 3), 128, np.uint8)
 
+# %% ../nbs/04_figures.ipynb #b87475ab
 def examples_figure(examples:dict, # run name -> parsed examples.json
                     n:int=3, # images to show
                     width:int=70, # caption wrap width (characters)
@@ -388,46 +279,22 @@ def examples_figure(examples:dict, # run name -> parsed examples.json
     fig.suptitle('Fig. 3 — sample test captions', fontsize=10)
     return fig
 
-# %% ../nbs/04_figures.ipynb #45abe303
-def paper_pairs(pv:dict, # paper values
-                run:str, # run key: 'base', 'r8' or 'r16'
-               ) -> list:
-    "The paper's five (P, R) pairs of the run's table (IV-VI)."
-    t = f'table{dict(IV=4, V=5, VI=6)[EXAMPLE_TABLES[run]]}'
-    return [(paper_value(pv, f'tables4_6.{t}.{i}')['P'], paper_value(pv, f'tables4_6.{t}.{i}')['R']) for i in range(1, 6)]
-
-def first_predictions(eval_dir:str|Path, # a run's eval/<split>-<decode> folder
-                      n:int=5, # how many
-                     ) -> list:
-    "The first `n` captioned test images in image-id order: {image, prediction, references} from predictions.jsonl."
-    rows = [json.loads(l) for l in run_path(eval_dir, 'predictions.jsonl').read_text().splitlines() if l.strip()]
-    return sorted(rows, key=lambda r: r['image'])[:n]
-
-def examples_beside_paper(pv:dict, # paper values
-                          run:str, # run key: 'base', 'r8' or 'r16'
-                          eval_dir:str|Path, # the run's eval/<split>-<decode> folder
-                         ) -> pd.DataFrame:
-    "Tables IV-VI: the paper's five P/R pairs beside ours for the first five test images in image-id order."
-    paper, ours = paper_pairs(pv, run), first_predictions(eval_dir, 5)
-    if len(ours) < 5: warnings.warn(f"{eval_dir}: only {len(ours)} captioned image(s), not 5")
-    ours += [dict(image=None, prediction=None, references=[None])] * (5 - len(ours))
-    return pd.DataFrame([{'#': str(i), 'paper P': p, 'paper R': r, 'our image': o['image'], 'ours P': o['prediction'],
-                          'ours R (first reference)': o['references'][0]} for i, ((p, r), o) in enumerate(zip(paper, ours), 1)]).set_index('#')
-
-# %% ../nbs/04_figures.ipynb #5e3ffb3d
-def _tokenizer(model:str, # the manifest's model (local folder or hub id)
-              ):
+# %% ../nbs/04_figures.ipynb #0eff69a4
+def tokenizer_or_none(model:str, # the manifest's model (local folder or hub id)
+                     ):
     "The model's tokenizer, or None (with a warning) when it cannot be loaded."
     try: return load_processor(model).tokenizer
     except Exception as e:  # any failure to load only costs Fig. 1
         warnings.warn(f"Fig. 1 skipped: cannot load the tokenizer of {model!r} ({type(e).__name__}: {e})")
         return None
 
+# %% ../nbs/04_figures.ipynb #418e86ce
 def load_runs(m:dict, # `load_manifest` result
              ) -> dict:
     "The artefacts of the manifest's three runs (base, r8, r16), by run key."
     return {k: load_run(m['runs'][k], m['split'], m['decode'], run=k, trained=k != 'base') for k in RUN_NAMES}
 
+# %% ../nbs/04_figures.ipynb #e6ea1c81
 def make_figures(manifest:str|Path|dict, # reproduce manifest.json (or its content)
                  out_dir:str|Path='figures', # output folder (created)
                  tokenizer=None, # tokenizer for Fig. 1; None: the manifest model's
@@ -439,7 +306,7 @@ def make_figures(manifest:str|Path|dict, # reproduce manifest.json (or its conte
     label, runs = preset_label(m['preset']), load_runs(m)
     splits = Preset.load(runs['r8']['dir']).splits(m['data'])
     written = []
-    if (tok := tokenizer or _tokenizer(m['model'])) is not None:
+    if (tok := tokenizer or tokenizer_or_none(m['model'])) is not None:
         fig = caption_length_figure(train_caption_lengths(splits['train'], tok), runs['r8']['preset'].get('max_new_tokens'))
         written += save_figure(fig, out, 'fig1_caption_lengths', label)
     hs = {RUN_NAMES[k]: log_history(runs[k]['state']) for k in ('r8', 'r16')}

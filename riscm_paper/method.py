@@ -14,8 +14,8 @@ __all__ = ['LENGTH_CLAIMS', 'TEXT_TARGETS', 'CONFIG_SRC', 'paper_sized', 'paper_
            'smallest_stratum', 'check_split_rule', 'check_leakage', 'real_material', 'tile_sizes', 'check_real_data',
            'check_categories', 'length_stats', 'tokenizer_name', 'caption_length_table', 'is_paligemma_tokenizer',
            'check_caption_lengths', 'meta_paligemma', 'lora_by_tower', 'target_shapes', 'check_architecture',
-           'lora_scale', 'check_lora_rule', 'table2_readings', 'check_adapter', 'check_quant', 'prompt_layout',
-           'check_prompt', 'check_versions', 'arxiv_month', 'check_citations', 'method_claims']
+           'lora_scale', 'check_lora_rule', 'lora_params_by_suffix', 'table2_readings', 'check_adapter', 'check_quant',
+           'prompt_layout', 'check_prompt', 'check_versions', 'arxiv_month', 'check_citations', 'method_claims']
 
 # %% ../nbs/05_method.ipynb #625b21af
 import datasets
@@ -27,8 +27,9 @@ from PIL import Image
 from transformers import BitsAndBytesConfig, GemmaConfig, PaliGemmaConfig, PaliGemmaForConditionalGeneration
 
 # %% ../nbs/05_method.ipynb #aff01502
-from .claims import (AS_IMPLEMENTED, CANNOT, CONSISTENT, DISAGREES, REAL_SRC, _fmt, _where_found, judge,
-                                paper_claim, paper_text, paper_value, shown, verdict)
+from .artefacts import paper_value
+from .claims import (AS_IMPLEMENTED, CANNOT, CONSISTENT, DISAGREES, REAL_SRC, audit_text, judge, paper_claim,
+                                paper_text, shown, verdict, where_found)
 from .config import PRESETS
 from .consistency import words
 from .data import CAPTION_COLS, SOURCE_SIZES, caption_lengths, find_real_riscm, split_riscm
@@ -50,6 +51,7 @@ def paper_split(n:int, # number of images
     "`split_riscm(scheme='paper')` of `paper_sized(n)`: the split the paper runs use, on the paper's image count (computed once)."
     return split_riscm(paper_sized(n), seed=seed)
 
+# %% ../nbs/05_method.ipynb #c010b9b4
 def split_rules(n:int, # number of images
                 seed:int=42, # split seed
                ) -> dict:
@@ -72,9 +74,9 @@ def check_split(pv:dict, # paper values
     paper = tuple(paper_value(pv, f'table1.{s}.images') for s in ('train', 'test'))
     lib = {k: tuple(x) for k, x in rules.items() if not k.startswith('riscm_paper')}
     ikeys = ['table1.train.images', 'table1.test.images', 'split.train_fraction', 'split.test_fraction', 'training.train_images']
-    cs = [paper_claim(pv, ikeys, f'{n:,} images split 80/20 into train / test images', _fmt(lib),
+    cs = [paper_claim(pv, ikeys, f'{n:,} images split 80/20 into train / test images', audit_text(lib),
                       f"splitters run on {n:,} image ids; library splitters that give Table I's counts: {[k for k, x in lib.items() if x == paper] or 'none'} "
-                      f"(this artefact's split_riscm gives {_fmt(rules[next(k for k in rules if k.startswith('riscm_paper'))])})",
+                      f"(this artefact's split_riscm gives {audit_text(rules[next(k for k in rules if k.startswith('riscm_paper'))])})",
                       judge(paper in lib.values()), paper=paper)]
     got, caps = int(t1.loc['total', 'images']), tuple(paper_value(pv, f'table1.{s}.captions') for s in ('train', 'test'))
     for col, keys, p in (('images', ikeys[:2], paper), ('captions', ['table1.train.captions', 'table1.test.captions'], caps)):
@@ -102,7 +104,7 @@ def check_split_rule(pv:dict, # paper values
     parts = sorted(split_riscm(pd.DataFrame({'image': [f'{i}.jpg' for i in range(10)], 'source': ['A'] * 10})))
     return [paper_claim(pv, 'split.rule', 'stratified shuffle split on the image id', f'smallest stratum: {k} member(s)',
                         f'{n:,} distinct image ids as the stratum: smallest_stratum = {k}, and a stratified split needs >= 2 '
-                        f"per class, so the split as described cannot run. Unstratified splitters giving Table I's {_fmt(paper)}: {plain or 'none'}",
+                        f"per class, so the split as described cannot run. Unstratified splitters giving Table I's {audit_text(paper)}: {plain or 'none'}",
                         judge(k >= 2)),
             paper_claim(pv, 'split.no_validation', 'no validation split', parts,
                         "split names riscm_paper.data.split_riscm(scheme='paper') returns (val_fraction=0, the paper presets' default)",
@@ -301,7 +303,7 @@ def target_shapes(model) -> dict:
 # %% ../nbs/05_method.ipynb #16999def
 def _suffix_evidence(lib:dict|None) -> str:
     "Where peft 0.10 matches target names by suffix, from the library evidence."
-    return _where_found(lib['facts']['peft.target_suffix_match']) if lib else 'library_evidence.json missing'
+    return where_found(lib['facts']['peft.target_suffix_match']) if lib else 'library_evidence.json missing'
 
 # %% ../nbs/05_method.ipynb #ee5998b2
 def check_architecture(pv:dict, # paper values
@@ -323,7 +325,7 @@ def check_architecture(pv:dict, # paper values
             paper_claim(pv, 'section3.projector_shape', 'vision projector shape (in x out)', [v.hidden_size, c.projection_dim],
                         'vision hidden_size x projection_dim (multi_modal_projector.linear)' + rests,
                         verdict(paper_value(pv, 'section3.projector_shape'), [v.hidden_size, c.projection_dim])),
-            paper_claim(pv, 'section3.siglip_frozen', 'SigLIP vision encoder frozen', f'{sum(vis.values())} LoRA-adapted SigLIP modules: {_fmt(vis)}',
+            paper_claim(pv, 'section3.siglip_frozen', 'SigLIP vision encoder frozen', f'{sum(vis.values())} LoRA-adapted SigLIP modules: {audit_text(vis)}',
                         "add_lora(targets='paper') on the meta-device PaliGemma-3B, modules with lora_A per tower: SigLIP's base weights stay "
                         "frozen but its attention gets adapters. Rests on two assumptions: that the paper passed §III-B's bare names as "
                         f"target_modules, and on peft matching them by suffix, as peft 0.10 does ({_suffix_evidence(lib)})", judge(not vis)),
@@ -355,7 +357,7 @@ def check_lora_rule(pv:dict, # paper values
     "§I's update rule (scale alpha / r) and §III-B's 'alpha = r (PEFT default)' against peft."
     ps = inspect.signature(peft.LoraConfig).parameters
     a, r = ps['lora_alpha'].default, ps['r'].default
-    old = _where_found(lib['facts']['peft.lora_defaults']) if lib else 'library_evidence.json missing'
+    old = where_found(lib['facts']['peft.lora_defaults']) if lib else 'library_evidence.json missing'
     return [paper_claim(pv, 'intro.lora_formula', "W' = W + (alpha / r) A B", dict(scale_at_r2_alpha6=lora_scale(2, 6)),
                         f'lora_scale: (peft output - base output) / (B A x) on a random Linear, peft {peft.__version__}', verdict(3.0, lora_scale(2, 6))),
             paper_claim(pv, 'hparams.lora_alpha_is_peft_default', 'alpha = r is the PEFT default', f'default lora_alpha = {a}, default r = {r}',
@@ -364,11 +366,11 @@ def check_lora_rule(pv:dict, # paper values
                         judge(not isinstance(a, int)), paper='alpha = r')]
 
 # %% ../nbs/05_method.ipynb #94b8b100
-def _lora_count(model, # a (meta-device) model
-                r:int, # LoRA rank
-                suffixes:tuple, # module-name suffixes adapted
-                inside:str='', # only names containing this ('' = all)
-               ) -> int:
+def lora_params_by_suffix(model, # a (meta-device) model
+                          r:int, # LoRA rank
+                          suffixes:tuple, # module-name suffixes adapted
+                          inside:str='', # only names containing this ('' = all)
+                         ) -> int:
     "LoRA parameters r * (in + out) over the Linears whose name ends with one of `suffixes`."
     return sum(r * (m.in_features + m.out_features) for n, m in model.named_modules()
                if isinstance(m, torch.nn.Linear) and inside in n and any(n == s or n.endswith('.' + s) for s in suffixes))
@@ -380,22 +382,22 @@ def table2_readings(r:int=8, # LoRA rank
     "Trainable-parameter count and paper / count ratio under every reading of §III-A/B and Table II."
     real, stated, g7 = meta_paligemma('real'), meta_paligemma('stated'), meta_paligemma('gemma7b')
     proj, P = ('multi_modal_projector.linear',), TEXT_TARGETS + ('multi_modal_projector.linear',)
-    text = lambda m, rr=r: _lora_count(m, rr, TEXT_TARGETS, 'language_model') + _lora_count(m, rr, proj)
+    text = lambda m, rr=r: lora_params_by_suffix(m, rr, TEXT_TARGETS, 'language_model') + lora_params_by_suffix(m, rr, proj)
     allw = TEXT_TARGETS + ('out_proj', 'fc1', 'fc2') + proj
     lin = real.model.multi_modal_projector.linear
-    rows = {'ours: paper targets by suffix (text + SigLIP q/k/v + projector)': _lora_count(real, r, P),
+    rows = {'ours: paper targets by suffix (text + SigLIP q/k/v + projector)': lora_params_by_suffix(real, r, P),
             'real 3B, text decoder + projector': text(real),
-            'real 3B, text decoder only': _lora_count(real, r, TEXT_TARGETS, 'language_model'),
-            'real 3B, every Linear but lm_head': _lora_count(real, r, allw),
-            'real 3B, every Linear incl. lm_head': _lora_count(real, r, allw + ('lm_head',)),
-            'real 3B, paper targets + projector fully trained': _lora_count(real, r, P) + lin.weight.numel() + lin.bias.numel(),
+            'real 3B, text decoder only': lora_params_by_suffix(real, r, TEXT_TARGETS, 'language_model'),
+            'real 3B, every Linear but lm_head': lora_params_by_suffix(real, r, allw),
+            'real 3B, every Linear incl. lm_head': lora_params_by_suffix(real, r, allw + ('lm_head',)),
+            'real 3B, paper targets + projector fully trained': lora_params_by_suffix(real, r, P) + lin.weight.numel() + lin.bias.numel(),
             "paper's formula: square d=4096, 7 targets x 32 layers + 512x4096 projector": 32 * 7 * 2 * 4096 * r + r * (512 + 4096),
             "paper's formula with the real d=2048, 7 x 18 layers + 1152x2048 projector": 18 * 7 * 2 * 2048 * r + r * (1152 + 2048),
             'stated architecture (32 x 4096, MHA 16x256, MLP 24576), text + projector': text(stated),
-            'stated architecture, paper targets by suffix': _lora_count(stated, r, P),
+            'stated architecture, paper targets by suffix': lora_params_by_suffix(stated, r, P),
             'Gemma-7B defaults (28 x 3072), text + projector': text(g7),
-            'Gemma-7B defaults, paper targets by suffix': _lora_count(g7, r, P),
-            'ours at twice the rank': _lora_count(real, 2 * r, P)}
+            'Gemma-7B defaults, paper targets by suffix': lora_params_by_suffix(g7, r, P),
+            'ours at twice the rank': lora_params_by_suffix(real, 2 * r, P)}
     want = paper * r / 8
     return pd.DataFrame([dict(reading=k, r=r, trainable=int(n), ratio=round(want / n, 3), within_print=abs(n - want) <= 50_000)
                          for k, n in rows.items()]).set_index('reading')
@@ -497,11 +499,11 @@ def check_versions(pv:dict, # paper values
     np_ = {k: dict(np_uses=len(x.get('np_uses', [])), imports_numpy=bool(x.get('numpy_imports'))) for k, x in lib['numpy_in_paligemma_processor'].items()}
     crash = [k for k, x in np_.items() if x['np_uses'] and not x['imports_numpy']]
     return [paper_claim(pv, 'versions.transformers', 'transformers 4.45 has PaliGemma and the 4-bit options used', dict(paligemma=has('transformers.paligemma_class'),
-                        double_quant=has('transformers.bnb_double_quant')), src + _where_found(f['transformers.paligemma_class']) + ' | '
-                        + _where_found(f['transformers.bnb_double_quant']) + f" | {date('transformers-4.45.0')}",
+                        double_quant=has('transformers.bnb_double_quant')), src + where_found(f['transformers.paligemma_class']) + ' | '
+                        + where_found(f['transformers.bnb_double_quant']) + f" | {date('transformers-4.45.0')}",
                         judge(has('transformers.paligemma_class') and has('transformers.bnb_double_quant'))),
             paper_claim(pv, 'versions.peft', 'peft 0.10 is a release with LoRA', dict(lora_config=has('peft.lora_defaults')),
-                        src + _where_found(f['peft.lora_defaults']) + f" | {date('peft-0.10.0')}", judge(has('peft.lora_defaults'))),
+                        src + where_found(f['peft.lora_defaults']) + f" | {date('peft-0.10.0')}", judge(has('peft.lora_defaults'))),
             paper_claim(pv, ['versions.bitsandbytes', 'versions.cuda'], 'bitsandbytes 0.43.2 ships CUDA 12.4 binaries', cuda,
                         src + f"zip listing of {f['bitsandbytes.cuda_libs']['wheel']} | {date('bitsandbytes-0.43.2')}", judge(bool(cuda))),
             paper_claim(pv, vk, 'the five versions install together', {k: got.get(k) for k in ('transformers', 'peft', 'bitsandbytes', 'torch', 'nvidia-cuda-runtime-cu12')},
@@ -509,7 +511,7 @@ def check_versions(pv:dict, # paper values
                         f"{got.get('nvidia-cuda-runtime-cu12')} (CUDA 12.4); that they run together is not shown",
                         judge(bool(res.get('resolved')) and str(got.get('nvidia-cuda-runtime-cu12', '')).startswith('12.4'))),
             paper_claim(pv, ['eval.merge_adapter', 'versions.peft'], 'peft 0.10 merges an adapter into a 4-bit backbone', has('peft.merge_4bit'),
-                        src + _where_found(f['peft.merge_4bit']) + '; the merge re-quantises, so the merged model is not exactly adapter + base',
+                        src + where_found(f['peft.merge_4bit']) + '; the merge re-quantises, so the merged model is not exactly adapter + base',
                         judge(has('peft.merge_4bit')), paper=paper_value(pv, 'eval.merge_adapter')),
             paper_claim(pv, 'intro.numpy_bug', 'earlier transformers lacked `import numpy` in PaliGemmaProcessor', np_,
                         src + 'per release, code uses of np. in models/paligemma/processing_paligemma.py and whether it imports numpy; '

@@ -11,7 +11,7 @@ from pathlib import Path
 __all__ = ['QUANTS', 'GEMMA_SPECIALS', 'LORA_PROJ', 'LORA_TARGETS', 'GC_KWARGS', 'paligemma_3b_config', 'count_params',
            'nf4_config', 'bnb_cpu_workaround', 'process_gpu', 'load_model', 'load_processor', 'tiny_tokenizer',
            'tiny_processor', 'tiny_config', 'make_tiny_checkpoint', 'old_names_quiet', 'add_lora', 'lora_modules',
-           'lora_param_table', 'caption_start', 'CaptionCollator', 'caption_loss', 'DequantLinear',
+           'lora_counts', 'lora_param_table', 'caption_start', 'CaptionCollator', 'caption_loss', 'DequantLinear',
            'dequantize_4bit_cache', 'compile_layers', 'fake_caption_batch', 'save_random_checkpoint',
            'full_size_checkpoint', 'gpu_smoke']
 
@@ -239,7 +239,11 @@ def lora_modules(model:torch.nn.Module, # a model returned by `add_lora`
     return df.value_counts().rename('modules').reset_index().sort_values(['tower', 'layer'], ignore_index=True)
 
 # %% ../nbs/01_model.ipynb #ea0691b9
-def _lora_counts(r, targets, config=None, rank_pattern=None):
+def lora_counts(r:int, # LoRA rank
+                targets:str|tuple, # a `LORA_TARGETS` name, or module-name suffixes
+                config=None, # a PaliGemmaConfig; None: PaliGemma-3B's (`paligemma_3b_config`)
+                rank_pattern:dict|None=None, # other ranks by module name (adapter fusion)
+               ) -> tuple:
     "(trainable, base total) of `targets` LoRA at rank `r` (`rank_pattern`: other ranks by module) on the meta-device architecture of `config`."
     with torch.device('meta'): model = PaliGemmaForConditionalGeneration(config or paligemma_3b_config())
     total = count_params(model)
@@ -252,7 +256,7 @@ def lora_param_table(ranks:tuple=(8, 16), # LoRA ranks
     "Table II: LoRA trainable parameters of PaliGemma-3B, computed on the meta device."
     rows = []
     for t, r in tqdm([(t, r) for t in targets for r in ranks], desc='Table II', leave=False):
-        trainable, total = _lora_counts(r, t)
+        trainable, total = lora_counts(r, t)
         rows.append(dict(rank=r, targets=t, trainable=trainable, total=total, **{'trainable_%': round(100 * trainable / total, 3)}))
     return pd.DataFrame(rows)
 

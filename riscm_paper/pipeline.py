@@ -10,26 +10,28 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['ADDED_STUDIES', 'GALLERY_VS_TABLE3', 'train_stage', 'eval_stage', 'kept_studies', 'as_flags', 'record_settings',
-           'demo_inputs', 'paper_inputs', 'rank_presets', 'baseline_run', 'speed_row', 'fast_table', 'rank_stages',
-           'reproduce_inputs', 'study_presets', 'reproduce', 'read_md_table', 'check_figures']
+           'demo_inputs', 'paper_inputs', 'rank_presets', 'baseline_run', 'evaluate_folder', 'speed_row', 'fast_table',
+           'rank_stages', 'runs_manifest', 'write_results', 'reproduce_inputs', 'study_presets', 'reproduce',
+           'check_figures']
 
 # %% ../nbs/08_pipeline.ipynb #76b89b43
 import numpy as np, pandas as pd
 from accelerate.utils.memory import clear_device_cache
 from tqdm.auto import tqdm
 
+from .artefacts import (RUN_NAMES, load_manifest, preset_label, read_md_table, save_figure, save_table, train_runtime,
+                                   write_manifest)
 from .audit import make_audit
 from .config import PRESETS, Preset, differing, env_info, fast_variant
 from .demo import make_demo_riscm
 from .evaluation import evaluate_run
+from .figures import make_figures
+from .gallery import page_sha256, screenshot_source, write_gallery
+from .model import make_tiny_checkpoint
 from .runfolder import check_drive, check_model, check_space, hold_folder
 from .scoring import check_scorers, family_of
-from .figures import RUN_NAMES, make_figures, preset_label, write_manifest
-from .figures import save_figure, save_table, train_runtime
 from .studies import COMPARISONS, STAT_NAMES, eval_dir, loss_spread, loss_spread_figure, no_gain_claim, write_studies
-from .model import make_tiny_checkpoint
 from .train import checkpoint_plan, last_checkpoint, train, train_bytes
-from .use import page_sha256, screenshot_source, tag_screenshot, write_gallery
 
 # %% ../nbs/08_pipeline.ipynb #80ec4bcb
 from .ranks import choose_run, decoder_layers, rank_candidates, rank_study_claims, write_rank_study
@@ -68,6 +70,7 @@ def kept_studies(out:Path, # reproduce folder
     old = json.loads(f.read_text()) if f.is_file() else {}
     return {k: old[k] for k in ADDED_STUDIES if old.get(k) and not settings.get(k)}
 
+# %% ../nbs/08_pipeline.ipynb #60a720b5
 def as_flags(k:str, # a reproduce setting
              v, # its value
             )->str:
@@ -77,6 +80,7 @@ def as_flags(k:str, # a reproduce setting
     if v is None or v == [] or v is False: return f'no --{k}'
     return f"--{k} {' '.join(map(str, v)) if isinstance(v, list) else v}"
 
+# %% ../nbs/08_pipeline.ipynb #4d0fab53
 def record_settings(out:Path, # reproduce folder
                     settings:dict, # what this call would produce
                    )->dict:
@@ -134,6 +138,23 @@ def baseline_run(folder:str|Path, # the baseline's run folder (reproduce: out/ba
     preset.replace(name='pg-base', r=0).save(Path(folder)/'preset.json')
     return Path(folder)
 
+# %% ../nbs/08_pipeline.ipynb #492e5a8b
+def evaluate_folder(run:str|Path, # run folder (with adapter/); for the zero-shot base, a new folder and `model`
+                    data:str|Path, # RISC(M) folder
+                    split:str='test', # split to caption
+                    decode:str|None=None, # "nucleus", "greedy" or "beam"; None: the preset's
+                    limit:int|None=None, # caption a seeded sample of N images, stratified by source
+                    model:str|None=None, # base checkpoint, overriding the run's preset; with a new folder: the zero-shot model
+                    preset:str='paper-r8', # a new zero-shot folder's settings (prompt, split, decoding)
+                    metrics:str='all', # "all": the COCO suite (needs Java) and the paper's BLEU-4 and METEOR; "paper": those two only
+                   ) -> dict|None:
+    "`evaluate_run` on a run folder, or on a new zero-shot folder made from `model` and `preset` once its inputs pass."
+    if not (Path(run)/'preset.json').exists() and model:  # a new zero-shot folder: written only once its inputs pass
+        check_drive(run, data); check_model(model); check_scorers(metrics)
+        if not Path(data).exists(): raise FileNotFoundError(f"data folder not found: {data}")
+        baseline_run(run, Preset.load(preset, model=model))
+    return evaluate_run(run, data, split=split, decode=decode, limit=limit, model=model, metrics=metrics)
+
 # %% ../nbs/08_pipeline.ipynb #3f9eb2ae
 def speed_row(run:Path, # a trained and evaluated run folder
               decode:str='nucleus', # the test evaluation to read
@@ -189,6 +210,44 @@ def rank_stages(ranked:dict, # the rank study's runs: folder -> (preset, name), 
     named, metric = {n: runs[k] for k, (_, n) in ranked.items()}, next(iter(ranked.values()))[0].select_metric
     return stages + [('test the chosen run', partial(_test_chosen, named, metric, data, decode, limit, metrics))]
 
+# %% ../nbs/08_pipeline.ipynb #62af2059
+def runs_manifest(out:str|Path, # the figures folder: the manifest is written into it
+                  base:str|Path|None, # the zero-shot run folder (`riscm_eval` with --model)
+                  r8:str|Path|None, # the r=8 run folder
+                  r16:str|Path|None, # the r=16 run folder
+                  data:str|Path|None, # the RISC(M) folder they were evaluated on
+                  model:str|None=None, # the base model (for Fig. 1's tokenizer); None: the r=8 run's
+                  decode:str='nucleus', # the evaluation to draw
+                  preset:str='paper', # 'paper' or 'demo': the provenance label
+                 ) -> Path:
+    "The manifest of three run folders made one by one, written into `out`."
+    if None in (base, r8, r16, data): raise ValueError("give a manifest, or --base, --r8, --r16 and --data")
+    Path(out).mkdir(parents=True, exist_ok=True)
+    return write_manifest(Path(out).resolve(), preset, Path(data).resolve(), model or Preset.load(r8).base_model(r8),
+                          {k: Path(v).resolve() for k, v in dict(base=base, r8=r8, r16=r16).items()}, decode=decode)
+
+# %% ../nbs/08_pipeline.ipynb #40b4615e
+def write_results(manifest:str|Path|None=None, # a reproduce manifest.json; None: `runs_manifest` of the run folders below
+                  out:str|Path='figures', # folder for the figures, tables, audit and gallery
+                  base:str|Path|None=None, # the zero-shot run folder
+                  r8:str|Path|None=None, # the r=8 run folder
+                  r16:str|Path|None=None, # the r=16 run folder
+                  data:str|Path|None=None, # the RISC(M) folder they were evaluated on
+                  model:str|None=None, # the base model (for Fig. 1's tokenizer); None: the r=8 run's
+                  decode:str='nucleus', # the evaluation to draw (run folders; a manifest names its own)
+                  preset:str='paper', # 'paper' or 'demo': the provenance label (run folders)
+                  gallery:bool=True, # also write gallery.html (its per-image scores need Java)
+                  extra:list=(), # further audit lines: the studies' (`make_audit`)
+                 ) -> list[Path]:
+    "Every table and figure of the paper, the audit of its claims and the gallery, from a reproduce manifest or from run folders."
+    check_drive(out)
+    if manifest is None: manifest = runs_manifest(out, base, r8, r16, data, model, decode, preset)
+    written = make_figures(manifest, out) + make_audit(manifest, out, extra=extra)
+    if gallery:
+        m = load_manifest(manifest)
+        written.append(write_gallery({RUN_NAMES[k]: v for k, v in m['runs'].items()}, m['data'], Path(out)/'gallery.html', decode=m['decode']))
+    return written
+
 # %% ../nbs/08_pipeline.ipynb #9cfa4127
 def reproduce_inputs(preset:str, out:str|Path|None, data:str|Path|None, model:str|None, figures:str|Path, metrics:str)->tuple:
     "Check what `reproduce` needs before anything is written: the preset, Drive, the data and its split (paper), the base model, the scorers; returns (out, data, model)."
@@ -205,6 +264,7 @@ def reproduce_inputs(preset:str, out:str|Path|None, data:str|Path|None, model:st
     check_scorers(metrics)  # a missing Java fails now, not at the first evaluation
     return out, data, model
 
+# %% ../nbs/08_pipeline.ipynb #597129c0
 def study_presets(first:Preset, # the r=8 preset
                   targets_study:bool, # also r=8 on the text tower and projector
                   fast_study:bool, # also r=8's fast twin
@@ -213,6 +273,7 @@ def study_presets(first:Preset, # the r=8 preset
     return {**({'r8-textproj': (first.replace(name=f'{first.name}-textproj', targets='text+projector'), 'r=8 text+projector')} if targets_study else {}),
             **({'r8-fast': (fast_variant(first), 'r=8 fast')} if fast_study else {})}
 
+# %% ../nbs/08_pipeline.ipynb #6c4bfa07
 def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "paper" (RISC(M), PaliGemma-3B, GPU)
               out:str|Path|None=None, # folder for data, runs and manifest; default runs/<preset>
               data:str|Path|None=None, # RISC(M) folder (paper); the demo writes its own
@@ -250,9 +311,10 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
         return _run_stages(preset, out, data, model, figures, decode, limit, n_images, decodes, seeds, studies, targets_study,
                            fast_study, metrics, overrides, presets, {k: n for k, (_, n) in extras.items()}, ranked)
 
+# %% ../nbs/08_pipeline.ipynb #aa7071a6
 def _run_stages(preset, out, data, model, figures, decode, limit, n_images, decodes, seeds, studies, targets_study, fast_study,
                 metrics, overrides, presets, studied, ranked={})->dict:
-    "`reproduce`'s work, in the folder it holds: the stages, then figures, audit, studies and gallery."
+    "`reproduce`'s work, in the folder it holds: the stages, then the studies, figures, audit and gallery."
     start = time.time()
     settings = dict(preset=preset, data=str(data), model=str(model), decode=decode, limit=limit,
                     n_images=n_images if preset == 'demo' else None, overrides=overrides)
@@ -276,7 +338,6 @@ def _run_stages(preset, out, data, model, figures, decode, limit, n_images, deco
         clear_device_cache(garbage_collection=True)  # the stage's model is gone: the next stage sizes its batches on a card as a fresh process finds it
     main_runs = {'base': runs['base'], 'r8': runs[next(k for k in presets if k.startswith('r8') and k not in studied)], 'r16': runs[next(k for k in presets if k.startswith('r16'))]}
     manifest = write_manifest(out, preset, data, model, main_runs, split='test', decode=decode)
-    make_figures(manifest, figures)
     extra, coco = [], metrics == 'all'
     if (studies or decodes or seeds or studied) and not coco: print('--- studies skipped: their per-image CIDEr needs the COCO scorers (Java); --metrics paper')
     if coco and (studies or decodes or seeds or studied):
@@ -291,23 +352,11 @@ def _run_stages(preset, out, data, model, figures, decode, limit, n_images, deco
     if ranked:
         write_rank_study({n: runs[k] for k, (_, n) in ranked.items()}, figures, first.select_metric, decode, preset_label(preset))
         extra += rank_study_claims(Path(figures)/'rank_study.json', real=preset == 'paper')
-    make_audit(manifest, figures, extra=extra)
-    if coco: write_gallery({RUN_NAMES[k]: v for k, v in main_runs.items()}, data, Path(figures)/'gallery.html', decode=decode)
-    else: print('--- gallery skipped: its per-image BLEU-4 and CIDEr need the COCO scorers (Java); --metrics paper')
+    write_results(manifest, figures, gallery=coco, extra=extra)
+    if not coco: print('--- gallery skipped: its per-image BLEU-4 and CIDEr need the COCO scorers (Java); --metrics paper')
     (Path(figures)/'machine.json').write_text(json.dumps(env_info(), indent=2))  # what made these figures: CPU, threads, versions
     print(f'done in {time.time()-start:.0f} s: {manifest}, figures in {figures}/')
     return json.loads(manifest.read_text())
-
-# %% ../nbs/08_pipeline.ipynb #ff419889
-def read_md_table(path:str|Path, # a Markdown table written by `figures.save_table`
-                 )->pd.DataFrame:
-    "The table in a figures Markdown file, indexed by its first column; numeric columns as numbers ('—': missing)."
-    rows = [[c.strip() for c in l.strip().strip('|').split('|')] for l in Path(path).read_text().splitlines() if l.startswith('|')]
-    df = pd.DataFrame(rows[2:], columns=rows[0]).set_index(rows[0][0])
-    for c in df.columns:
-        num = pd.to_numeric(df[c].str.replace(',', ''), errors='coerce')
-        if (num.notna() | (df[c] == '—')).all(): df[c] = num
-    return df
 
 # %% ../nbs/08_pipeline.ipynb #aa00cefc
 def _gallery_corpus(page:Path) -> dict:

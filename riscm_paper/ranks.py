@@ -20,10 +20,10 @@ from safetensors import safe_open
 from tqdm.auto import tqdm
 from transformers import PaliGemmaConfig
 
+from .artefacts import load_paper_values, read_json, save_figure, save_table
 from .claims import CANNOT, CONFIRMED, DISAGREES, paper_claim
 from .config import FUSIONS, GEMMA_LAYERS, PRESETS, Preset, fusion_pattern, plan, val_variant
-from .figures import load_paper_values, read_json, save_figure, save_table
-from .model import _lora_counts, paligemma_3b_config, tiny_config
+from .model import lora_counts, paligemma_3b_config, tiny_config
 from .studies import STAT_METRICS, STAT_NAMES, corpus_scores, eval_dir, resampled_scores, run_stats, significance_table
 
 # %% ../nbs/07a_ranks.ipynb #6930c215
@@ -57,10 +57,11 @@ def full_size(name:str, # a study run's name: 'r=R' or 'fusion-<kind>'
     if name.startswith('fusion-') and name[7:] in FUSIONS: return PRESETS[f'paper-{name}']
     raise ValueError(f"{name!r} is no rank study run name ('r=<rank>' or one of {[f'fusion-{k}' for k in FUSIONS]})")
 
+# %% ../nbs/07a_ranks.ipynb #a7a0290c
 @functools.lru_cache(maxsize=32)
 def _counts(r:int, targets:str, pattern:str)->tuple:
-    "`_lora_counts` of a rank_pattern given as JSON, cached (each is a meta-device build)."
-    return _lora_counts(r, targets, rank_pattern=json.loads(pattern))
+    "`lora_counts` of a rank_pattern given as JSON, cached (each is a meta-device build)."
+    return lora_counts(r, targets, rank_pattern=json.loads(pattern))
 
 def param_table(names:list, # study run names, e.g. ['r=4', 'r=8', 'fusion-mlp']
                )->pd.DataFrame:
@@ -82,6 +83,7 @@ def adapter_params(run:str|Path, # a trained run folder
     if not f.is_file(): raise FileNotFoundError(f"{f} is missing: train the run first")
     with safe_open(f, 'pt') as t: return sum(math.prod(t.get_slice(k).get_shape()) for k in t.keys())
 
+# %% ../nbs/07a_ranks.ipynb #54893e56
 def val_scores(runs:dict, # run name -> run folder, evaluated on its validation part
                decode:str='nucleus', # the evaluation's decoding
               )->pd.DataFrame:
@@ -122,6 +124,7 @@ def rank_table(stats:dict, # run name -> `image_stats` of its validation caption
                          p_gt_chosen=d['p_b_gt_a'], chosen=k == chosen, images=len(stats[k])))
     return pd.DataFrame(rows).set_index('run')
 
+# %% ../nbs/07a_ranks.ipynb #b4590dd8
 def rank_frame(t:pd.DataFrame, # `rank_table`
                metric:str, # the selection metric
                steps:dict|None=None, # run name -> (steps trained, best validation loss)
@@ -135,6 +138,7 @@ def rank_frame(t:pd.DataFrame, # `rank_table`
     if steps: out['steps (best val loss)'] = [f'{steps[k][0]:,} ({steps[k][1]:.4f})' if steps[k][1] is not None else f'{steps[k][0]:,}' for k in t.index]
     return out
 
+# %% ../nbs/07a_ranks.ipynb #b69d317a
 def rank_figure(t:pd.DataFrame, # `rank_table`
                 metric:str, # the selection metric
                )->Figure:
@@ -236,6 +240,7 @@ def bench_row(bench:list|None, # `bench_rows()`
     "The latest one-GPU line of `row` on `card`, or None."
     return next((l for l in reversed(bench or []) if l['row'] == row and l['card'] == card and l.get('gpus', 1) == 1), None)
 
+# %% ../nbs/07a_ranks.ipynb #d105a7a1
 def study_estimate(bench:list|None, # `bench_rows()`: the benchmark's lines (None: not a clone of the repository)
                    ranks:tuple=RANKS, # the study's ranks (the FUSIONS are always in it)
                    card:str='NVIDIA H200', # the card the rows were measured on
@@ -264,6 +269,7 @@ def study_estimate(bench:list|None, # `bench_rows()`: the benchmark's lines (Non
              'card_h': f'{card} h', 'A100_h': f'A100 h (at {a100[0]:.2g}–{a100[1]:.2g} of its speed)', 'note': 'note'}
     return t.rename(columns=names)[list(names.values())]
 
+# %% ../nbs/07a_ranks.ipynb #d740ce28
 def estimate_markdown(bench:list|None, # `bench_rows()`
                       **kw, # `study_estimate`'s other arguments
                      )->str:

@@ -18,20 +18,25 @@ import filelock
 
 # %% ../nbs/00b_runfolder.ipynb #4a706853
 DRIVE = '/content/drive'  # where Colab mounts Google Drive; $RISCM_DRIVE names another mount point
+
 DRIVE_FS = 'fuse.drive'  # a mounted Google Drive's file-system type in the mount table (what google.colab.drive looks for)
+
 MOUNTS = '/proc/mounts'  # the mount table
+
 DRIVE_TOP = ('MyDrive', 'Shareddrives')  # the folders at the top of a Drive mount
 
 def drive_root() -> Path:
     "Google Drive's mount point: `$RISCM_DRIVE` when set, else Colab's /content/drive."
     return Path(os.environ.get('RISCM_DRIVE') or DRIVE)
 
+# %% ../nbs/00b_runfolder.ipynb #d667ee80
 def drive_mounts() -> list[Path]:
     "The mount points of every Google Drive mounted on this machine (`fuse.drive` in the mount table), wherever `drive.mount` put them."
     try: rows = [l.split() for l in Path(MOUNTS).read_text().splitlines()]
     except OSError: return []
     return [Path(re.sub(r'\\([0-7]{3})', lambda m: chr(int(m[1], 8)), r[1])) for r in rows if len(r) > 2 and r[2] == DRIVE_FS]  # \040 is a space
 
+# %% ../nbs/00b_runfolder.ipynb #9af06596
 def drive_of(path:str|Path, # a file or folder, existing or not
             ) -> Path|None:
     "The Google Drive mount point that `path` really lies under (symlinks followed), mounted or not; None when it is not on Drive."
@@ -46,6 +51,7 @@ def on_drive(path:str|Path, # a file or folder, existing or not
     "Whether `path` really lies on Google Drive (mounted or not)."
     return drive_of(path) is not None
 
+# %% ../nbs/00b_runfolder.ipynb #f098fcb9
 def check_drive(*paths, # files or folders a call will write (None is skipped)
                ) -> None:
     "Refuse in one line a path on Google Drive while Drive is not mounted: the run would land on the runtime's disk."
@@ -61,12 +67,14 @@ class RunFolderError(Exception):
 class NoSpaceError(RunFolderError):
     "Less free space where a run writes than it needs."
 
+# %% ../nbs/00b_runfolder.ipynb #01c3ed5b
 def existing_parent(path:str|Path, # a path that may not exist yet
                    ) -> Path:
     "`path` itself if it exists, else its nearest existing parent folder."
     p = Path(os.path.abspath(path))
     return next(q for q in (p, *p.parents) if q.exists())
 
+# %% ../nbs/00b_runfolder.ipynb #46ffc9f8
 def check_space(path:str|Path, # where the writing will happen (need not exist)
                 need:int, # bytes the call will write at most
                 what:str, # who needs it, for the message
@@ -102,12 +110,15 @@ def check_model(model:str, # base checkpoint: "tiny", a checkpoint folder or a h
 
 # %% ../nbs/00b_runfolder.ipynb #9a294b97
 LOCK_FILE, LOCK_INFO = '.riscm.lock', '.riscm.lock.json'  # the marker (filelock's) and the holder's record (ours)
+
 LOCK_BEAT_S = 30    # seconds between the holder's heartbeats
+
 LOCK_STALE_S = 300  # a holder on another machine whose heartbeat is this old is gone (e.g. a Colab VM that disconnected)
 
 class FolderBusyError(RunFolderError):
     "The run folder is held by another live process."
 
+# %% ../nbs/00b_runfolder.ipynb #c28e77e3
 def _pidns() -> int|None:
     "The inode of this process's PID namespace (containers on one host can share a hostname, not their pids)."
     try: return os.stat('/proc/self/ns/pid').st_ino
@@ -120,6 +131,7 @@ def _proc_stat(pid:int) -> tuple|None:
     except OSError: return None
     return fields[0], int(fields[19])
 
+# %% ../nbs/00b_runfolder.ipynb #be8319d3
 def pid_alive(pid:int, # a process id on this machine
               start:int|None=None, # its start time as recorded (`_proc_stat`); None: not compared
              ) -> bool:
@@ -136,6 +148,7 @@ def main_process() -> bool:
     "False in the non-zero ranks of a `torchrun` / `accelerate launch` job (`$RANK`), which run inside rank 0's lock."
     return os.environ.get('RANK', '0') == '0'
 
+# %% ../nbs/00b_runfolder.ipynb #8be4cb34
 def lock_holder(folder:str|Path, # a run folder
                ) -> dict|None:
     "The holder of `folder`'s lock (pid, host, command, since, heartbeat; `stale` when it is gone, and why), or None when free."
@@ -154,6 +167,7 @@ def lock_holder(folder:str|Path, # a run folder
     stale = time.time() - h['heartbeat'] > LOCK_STALE_S
     return {**h, 'marker': st, 'stale': stale, 'why': f"no heartbeat for over {LOCK_STALE_S // 60} min" if stale else ''}
 
+# %% ../nbs/00b_runfolder.ipynb #986f6648
 def _utc(t:float) -> str: return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC')
 
 def busy_line(folder:str|Path, # the folder
@@ -174,6 +188,7 @@ def atomic_write(path:Path, # file to (over)write
     tmp.write_text(text); os.replace(tmp, path)
     return path
 
+# %% ../nbs/00b_runfolder.ipynb #ea632cce
 def _break(marker:Path, # a lock marker
            seen:os.stat_result, # the marker as it was judged stale
           ) -> None:
@@ -208,6 +223,7 @@ def check_not_busy(folder:str|Path, # a folder a call reads or writes
     folder = Path(folder).resolve()
     if str(folder) not in _HELD and (h := lock_holder(folder)) is not None and not h['stale']: raise FolderBusyError(busy_line(folder, h))
 
+# %% ../nbs/00b_runfolder.ipynb #6fa19a0a
 def _heartbeat(info:Path, rec:dict, marker:Path, ino:int, stop:threading.Event, every:float):
     "Rewrite the holder's record with a new heartbeat every `every` s, while the marker is still this process's."
     while not stop.wait(every):

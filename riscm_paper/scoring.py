@@ -10,8 +10,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['JAVA_HINT', 'COCO_METRICS', 'PAPER_METRICS', 'METRICS', 'METRIC_FAMILIES', 'has_java', 'meteor_jar', 'wordnet_source',
-           'ensure_wordnet', 'tokenize_13a', 'nmt_bleu', 'paper_bleu', 'word_tokens', 'paper_meteor', 'check_captions',
-           'coco_scores', 'family_of', 'score_captions', 'check_scorers']
+           'ensure_wordnet', 'tokenize_13a', 'ngram_counts', 'nmt_bleu', 'paper_bleu', 'word_tokens', 'paper_meteor',
+           'check_captions', 'coco_scores', 'family_of', 'score_captions', 'check_scorers']
 
 # %% ../nbs/03a_scoring.ipynb #172c7515
 import nltk
@@ -96,12 +96,13 @@ def tokenize_13a(s:str, # one caption
     return _13A(s).split()
 
 # %% ../nbs/03a_scoring.ipynb #4dd048ce
-def _ngram_counts(tokens:list, # one tokenized segment
-                  max_order:int, # longest n-gram
-                 ) -> Counter:
+def ngram_counts(tokens:list, # one tokenized segment
+                 max_order:int, # longest n-gram
+                ) -> Counter:
     "Counts of every n-gram of `tokens` up to `max_order`."
     return Counter(tuple(tokens[i:i+n]) for n in range(1, max_order+1) for i in range(len(tokens)-n+1))
 
+# %% ../nbs/03a_scoring.ipynb #8d8e8d0c
 def nmt_bleu(references:list, # per segment, its tokenized references (list of token lists)
              predictions:list, # per segment, the tokenized prediction
              max_order:int=4, # longest n-gram
@@ -114,8 +115,8 @@ def nmt_bleu(references:list, # per segment, its tokenized references (list of t
         ref_len += min(len(r) for r in refs)  # the SHORTEST reference, not the closest
         trans_len += len(pred)
         merged = Counter()
-        for r in refs: merged |= _ngram_counts(r, max_order)  # clip by the max count in any one reference
-        for ng, c in (_ngram_counts(pred, max_order) & merged).items(): matches[len(ng)-1] += c
+        for r in refs: merged |= ngram_counts(r, max_order)  # clip by the max count in any one reference
+        for ng, c in (ngram_counts(pred, max_order) & merged).items(): matches[len(ng)-1] += c
         for n in range(1, max_order+1):
             if len(pred)-n+1 > 0: possible[n-1] += len(pred)-n+1
     if smooth: precisions = [(m+1.)/(p+1.) for m, p in zip(matches, possible)]
@@ -128,6 +129,7 @@ def nmt_bleu(references:list, # per segment, its tokenized references (list of t
     return dict(bleu=geo_mean*bp, precisions=precisions, brevity_penalty=bp, length_ratio=ratio,
                 translation_length=trans_len, reference_length=ref_len)
 
+# %% ../nbs/03a_scoring.ipynb #9791e148
 def _paired(predictions:list, # one caption per image
             references:list, # the reference captions of each image (a string counts as one)
             who:str, # the metric, for the message
@@ -181,6 +183,7 @@ def check_captions(predictions:list, # one caption per image ('' allowed: scored
     refs = clean_captions(references, [f'index {i}' for i in range(len(references))], where='the references')
     return [normalize_caption(p) for p in predictions], refs
 
+# %% ../nbs/03a_scoring.ipynb #d300b4c4
 def _meteor_score(meteor:Meteor, # from meteor_jar()
                   gts:dict, # image -> tokenized references
                   res:dict, # image -> [tokenized prediction]
@@ -211,9 +214,13 @@ def coco_scores(predictions:list, # normalised predictions, one per image
     out['cider'] = float(Cider().compute_score(gts, res)[0])
     return out
 
+# %% ../nbs/03a_scoring.ipynb #9066d520
 COCO_METRICS = ('bleu_1', 'bleu_2', 'bleu_3', 'bleu_4', 'meteor', 'rouge_l', 'cider')  # pycocoevalcap's suite (no SPICE)
+
 PAPER_METRICS = ('paper_bleu_4', 'paper_meteor')  # the paper's HF-evaluate BLEU-4 and METEOR
+
 METRICS = COCO_METRICS + PAPER_METRICS  # every score in a metrics.json
+
 METRIC_FAMILIES = {'all': METRICS, 'paper': PAPER_METRICS}  # `metrics=`: what each choice scores ('all' needs Java)
 
 def _family(metrics:str) -> str:
@@ -227,6 +234,7 @@ def family_of(m:dict, # a parsed metrics.json
     "The metric family a metrics.json holds: its `metric_family`, or 'all' for files written before the switch existed."
     return m.get('metric_family', 'all')
 
+# %% ../nbs/03a_scoring.ipynb #ebfcef05
 def score_captions(predictions:list, # one caption per image ('' allowed: it scores 0 but counts)
                    references:list, # the reference captions of each image (all of them, e.g. five)
                    metrics:str='all', # 'all': the COCO suite (Java) and the paper's two; 'paper': `paper_bleu_4`, `paper_meteor` only

@@ -113,7 +113,7 @@ def setup_session(colab:bool|None=None, # run the set-up; None: only in Colab
     drive = Path(drive)
     ready = {'Drive': mount_drive(drive) if mount else str(drive)}
     ready['hub cache'] = use_hub_cache(hf_home or drive/'MyDrive'/'hf') + ' ($HF_HOME)'
-    from riscm_paper.config import env_info, user_paths  # only now: they import huggingface_hub, which reads HF_HOME once
+    from riscm_paper.config import env_info, user_paths  # only now: nothing that may import huggingface_hub (which reads HF_HOME once) comes in before HF_HOME is set
     paths = user_paths()
     try:
         data = unpack_riscm(archive or drive/'MyDrive'/'RISCM.zip', paths['data'])

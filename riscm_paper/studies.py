@@ -24,11 +24,11 @@ from matplotlib.figure import Figure
 from pycocoevalcap.cider.cider import Cider
 from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
-from .audit import AGREES, CANNOT, DISAGREES, claim
+from .artefacts import log_history, read_json, save_figure, save_table
+from .claims import AGREES, CANNOT, DISAGREES, claim
 from .data import load_riscm, round_half_up, split_riscm
-from .evaluation import (COCO_METRICS, DECODES, PAPER_METRICS, _ngram_counts, check_captions, paper_meteor,
-                                    tokenize_13a)
-from .figures import log_history, read_json, save_figure, save_table
+from .evaluation import DECODES
+from .scoring import COCO_METRICS, PAPER_METRICS, check_captions, ngram_counts, paper_meteor, tokenize_13a
 
 # %% ../nbs/07_studies.ipynb #cb96636f
 BLEU_COLS = [f'match_{n}' for n in range(1, 5)] + [f'total_{n}' for n in range(1, 5)] + ['hyp_len', 'ref_len']  # nmt_bleu's sums
@@ -41,8 +41,8 @@ def bleu_stats(predictions:list, # normalised predictions, one per image
     for i, (p, refs) in enumerate(zip(predictions, references)):
         pred, rs = tokenize_13a(p), [tokenize_13a(r) for r in refs]
         merged = Counter()
-        for r in rs: merged |= _ngram_counts(r, 4)  # clip by the max count in any one reference
-        for ng, c in (_ngram_counts(pred, 4) & merged).items(): out[i, len(ng)-1] += c
+        for r in rs: merged |= ngram_counts(r, 4)  # clip by the max count in any one reference
+        for ng, c in (ngram_counts(pred, 4) & merged).items(): out[i, len(ng)-1] += c
         out[i, 4:8] = [max(len(pred) - n + 1, 0) for n in range(1, 5)]
         out[i, 8], out[i, 9] = len(pred), min(len(r) for r in rs)
     return out

@@ -277,6 +277,7 @@ def empty_and_remove(folder:Path, # a folder to delete
         if f.is_file() and not f.is_symlink(): os.truncate(f, 0)
     shutil.rmtree(folder)
 
+# %% ../nbs/02_train.ipynb #86f47284
 def prune_checkpoints(out_dir:str|Path, # run folder
                       keep:int, # complete checkpoints to keep, the newest
                       protect:str|Path|None=None, # a checkpoint never removed (the best one)
@@ -362,6 +363,7 @@ def train_bytes(preset:Preset, # the run's preset
     small = preset.model == 'tiny' or (m.is_dir() and sum(f.stat().st_size for f in m.glob('*.safetensors')) < 2**30)
     return 50 * 2**20 if small else int((keep + 2) * CHECKPOINT_BYTES_PER_RANK * preset.r)
 
+# %% ../nbs/02_train.ipynb #47cd00c3
 def check_train(preset:Preset, # the run's preset
                 data_root:Path, # RISC(M) folder
                 out_dir:Path, # run folder (need not exist)
@@ -381,6 +383,7 @@ def check_train(preset:Preset, # the run's preset
     check_space(out_dir, train_bytes(preset, saves['keep']), f'training {preset.name}')
     return splits, steps, saves
 
+# %% ../nbs/02_train.ipynb #83a27e78
 def check_started(preset:Preset, # the run's preset
                   out_dir:Path, # run folder
                   resume:bool, # whether to continue a started run
@@ -410,6 +413,7 @@ def finished_run(out_dir:Path, # a run folder
     f = Path(out_dir)/'train_summary.json'
     return json.loads(f.read_text()) if f.is_file() and (Path(out_dir)/'adapter'/'adapter_config.json').is_file() else None
 
+# %% ../nbs/02_train.ipynb #80d75e6a
 def check_finished(preset:Preset, # the preset asked for
                    out_dir:Path, # run folder
                    steps:dict, # the preset's step plan (`plan`)
@@ -428,6 +432,7 @@ def check_finished(preset:Preset, # the preset asked for
                               "choose another folder" + ("; to train this run further, add --extend (extend=True in Python)" if more else ''))
     return done
 
+# %% ../nbs/02_train.ipynb #3d00a61d
 def set_aside_finish(out_dir:Path, # a finished run folder, about to be extended
                     )->Path:
     "Move the finished run's evaluations, Trainer state, adapter and summary (last) into `extended-from-step-N/`: kept, no longer the run's."
@@ -513,6 +518,7 @@ def _settle(held:contextlib.ExitStack, preset:Preset, out_dir:Path, splits:dict,
         make_tiny_checkpoint(base, [c for cs in splits['train'].captions for c in cs], seed=preset.seed)
     return False, ck
 
+# %% ../nbs/02_train.ipynb #91bd20d5
 def _fit(preset:Preset, run:Preset, out_dir:Path, splits:dict, steps:dict, saves:dict, resume:bool, ck:Path|None, callbacks:list|None,
          verbose:bool, world:int, fell_back:str|None)->Path:
     "`train`'s work in every process, once the main one holds the folder and wrote its records; `run`: the preset as these processes run it."

@@ -8,7 +8,7 @@ Run it from the repository's root after `riscm_reproduce --preset demo` has rewr
 """
 from riscm_paper.cli import call_parse  # argparse from the docments: the same with fastcore 1.x or 2.x
 
-from riscm_paper.use import screenshot_gallery
+from riscm_paper.gallery import screenshot_gallery
 
 
 @call_parse
