@@ -77,13 +77,18 @@ LAUNCHES = ('cudaLaunchKernel', 'cudaLaunchKernelExC', 'cuLaunchKernel', 'cuLaun
 def busy_stats(prof, wall:float, steps:int) -> dict:
     "GPU-busy fraction (union of kernel/copy intervals over `wall` seconds), kernels and host launch calls per step."
     from torch.autograd import DeviceType
-    gpu = sorted((e.time_range.start, e.time_range.end) for e in prof.events() if e.device_type == DeviceType.CUDA)
+    events = [e for e in prof.events() if e.device_type == DeviceType.CUDA]
+    gpu = sorted((e.time_range.start, e.time_range.end) for e in events)
+    attention = {}  # which attention kernels ran (flash, memory-efficient or the math path's matmuls), and their GPU time in ms
+    for e in events:
+        if any(k in e.name.lower() for k in ('flash', 'fmha', 'attention', 'sdpa', 'softmax')):
+            attention[e.name[:90]] = attention.get(e.name[:90], 0.0) + (e.time_range.end - e.time_range.start) / 1e3
     busy, end = 0.0, float('-inf')
     for a, b in gpu:
         if b > end: busy += b - max(a, end); end = b
     launches = sum(e.name in LAUNCHES for e in prof.events() if e.device_type == DeviceType.CPU)
     return dict(gpu_busy=busy / 1e6 / wall, kernels_per_step=len(gpu) / steps, launches_per_step=launches / steps,
-                profiled_step_s=wall / steps)
+                profiled_step_s=wall / steps, attention_kernels_ms={k: round(v, 2) for k, v in sorted(attention.items(), key=lambda kv: -kv[1])[:6]})
 
 
 def host() -> dict:
