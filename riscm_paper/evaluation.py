@@ -26,7 +26,7 @@ from transformers import LogitsProcessor, LogitsProcessorList
 
 from .config import Preset, differing, env_info, gpu_free_bytes
 from .data import ids_sha256, largest_remainder, normalize_caption
-from .model import CaptionCollator, load_model, load_processor, old_names_quiet
+from .model import CaptionCollator, free_memory, load_model, load_processor, old_names_quiet
 from .runfolder import atomic_write, check_drive, check_model, check_space, hold_folder
 from .scoring import check_scorers, score_captions  # 03a_scoring
 
@@ -434,7 +434,8 @@ def evaluate_run(run_dir:str|Path, # run folder: preset.json (+ adapter/ for a t
     "Caption a split with a run's model (resumable; shared out over data-parallel processes), score it, write the results."
     job = eval_inputs(run_dir, data_root, split, decode, limit, model, batch_size, seed, metrics)  # nothing is written before they pass
     with hold_folder(job['run_dir'], command=f"evaluate {job['out'].name}"):  # one process per run folder (rank 0 under torchrun)
-        return _caption_and_score(**job, split=split, limit=limit, seed=seed, n_examples=n_examples, metrics=metrics)
+        try: return _caption_and_score(**job, split=split, limit=limit, seed=seed, n_examples=n_examples, metrics=metrics)
+        finally: free_memory()  # the model goes: the next stage finds the card as a fresh process would
 
 # %% ../nbs/03_eval.ipynb #4b1dce7b
 def _caption_and_score(run_dir:Path, data_root:Path, preset:Preset, base:str, adapter:Path|None, df, settings:dict, key:dict, out:Path,

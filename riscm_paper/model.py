@@ -12,7 +12,7 @@ __all__ = ['QUANTS', 'GEMMA_SPECIALS', 'LORA_PROJ', 'LORA_TARGETS', 'GC_KWARGS',
            'nf4_config', 'bnb_cpu_workaround', 'process_gpu', 'load_model', 'load_processor', 'tiny_tokenizer',
            'tiny_processor', 'tiny_config', 'make_tiny_checkpoint', 'old_names_quiet', 'add_lora', 'lora_modules',
            'lora_counts', 'lora_param_table', 'caption_start', 'CaptionCollator', 'caption_loss', 'DequantLinear',
-           'dequantize_4bit_cache', 'compile_layers', 'fake_caption_batch', 'save_random_checkpoint',
+           'dequantize_4bit_cache', 'compile_layers', 'free_memory', 'fake_caption_batch', 'save_random_checkpoint',
            'full_size_checkpoint', 'gpu_smoke']
 
 # %% ../nbs/01_model.ipynb #3a168aed
@@ -364,6 +364,15 @@ def compile_layers(model:torch.nn.Module, # a model, e.g. from `add_lora`
     opts = {'emulate_precision_casts': True, 'triton.cudagraphs': graphs}  # round to bf16 where eager does: the same numbers
     for m in blocks: m.compile(dynamic=False if graphs else dynamic, options=opts)
     return len(blocks)
+
+# %% ../nbs/01_model.ipynb #fe1f802d
+def free_memory()->int:
+    "Drop torch.compile's code and CUDA graphs (of models gone), collect garbage, empty CUDA's cache; returns the bytes CUDA's allocator gave back."
+    held = torch.cuda.memory_reserved() if torch.cuda.is_available() else 0
+    torch._dynamo.reset()  # compiled code, guards and CUDA-graph trees: they keep finished models' tensors alive
+    gc.collect()
+    if torch.cuda.is_available(): torch.cuda.empty_cache()
+    return held - (torch.cuda.memory_reserved() if torch.cuda.is_available() else 0)
 
 # %% ../nbs/01_model.ipynb #0a9829d0
 def fake_caption_batch(config:PaliGemmaConfig, # model configuration (for image size, image token, vocab)

@@ -18,8 +18,8 @@ from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, Trai
 from .config import DRIVE_SAVE_MINUTES, Preset, differing, env_info, fit_micro_batch, gpu_free_bytes, plan
 from .data import ids_sha256, to_hf_dataset
 from .runfolder import atomic_write, check_drive, check_model, check_space, hold_folder, main_process, on_drive
-from .model import (CaptionCollator, add_lora, caption_loss, compile_layers, dequantize_4bit_cache, load_model, load_processor,
-                               make_tiny_checkpoint)
+from .model import (CaptionCollator, add_lora, caption_loss, compile_layers, dequantize_4bit_cache, free_memory, load_model,
+                               load_processor, make_tiny_checkpoint)
 
 # %% auto #0
 __all__ = ['CHECKPOINT_MARK', 'DDP_GRAPHS', 'CHECKPOINT_BYTES_PER_RANK', 'EXTENDABLE', 'SESSIONS', 'training_args',
@@ -497,7 +497,8 @@ def train(preset:Preset|str, # a Preset, a preset name, a preset file or a run f
     with contextlib.ExitStack() as held:  # the main process holds the folder until the run's files are written: one holder per run
         done, ck = on_main(lambda: _settle(held, preset, out_dir, splits, steps, resume, extend))
         if done: return out_dir
-        return _fit(preset, run, out_dir, splits, steps, saves, resume or extend, ck, callbacks, verbose, world, fell_back)
+        try: return _fit(preset, run, out_dir, splits, steps, saves, resume or extend, ck, callbacks, verbose, world, fell_back)
+        finally: free_memory()  # the run's compiled layers and CUDA graphs go with its model: the next stage finds the card as a fresh process would
 
 def _settle(held:contextlib.ExitStack, preset:Preset, out_dir:Path, splits:dict, steps:dict, resume:bool, extend:bool)->tuple:
     "The main process's part before training: hold the folder (in `held`), stop at a finished run, choose the checkpoint, write the run's records; (finished, checkpoint)."
