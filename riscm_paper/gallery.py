@@ -150,7 +150,7 @@ def _corpus_html(runs:dict, split:str, decode:str|None) -> str:
         m = _predictions(Path(v), split, decode)[1]
         d = m.get('decode', {})
         rows.append(f'<tr><td>{html.escape(k)}</td><td>{m.get("n", "?")}</td><td>{html.escape(str(d.get("decode", "?")))}</td>' +
-                    ''.join(f'<td>{_f(m["metrics"][x]) if "metrics" in m else "?"}</td>' for x in keys) + '</tr>')
+                    ''.join(f'<td>{_f(m["metrics"][x]) if x in m.get("metrics", {}) else "–"}</td>' for x in keys) + '</tr>')
     head = '<tr><th>run</th><th>images</th><th>decoding</th><th>BLEU-4 (paper)</th><th>METEOR (paper)</th><th>BLEU-4 (COCO)</th><th>METEOR 1.5 (COCO)</th><th>CIDEr (COCO)</th></tr>'
     return f'<table class="summary" id="corpus"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
