@@ -158,6 +158,7 @@ def tie_views(flat:torch.nn.Parameter, # a buffer of `flat_parameters`
     for p, s in loose: s.copy_(p.data); p.data = s
     return len(loose)
 
+# %% ../nbs/02_train.ipynb #6a2dca6f
 def copy_flat_grads(optimizer, *args):
     "Step pre-hook: each flat buffer's views tied to it (`tie_views`), its gradient from theirs (one `_foreach_copy_`)."
     for group in optimizer.param_groups:
@@ -213,6 +214,7 @@ def parallel_preset(preset:Preset, # the preset asked for
     return preset.replace(cuda_graphs=False), (f"[{preset.name}] {world} processes: CUDA graphs off (not yet shown to give one GPU's gradients "
                                                "under DDP); the layers stay compiled and the flat optimiser stays")
 
+# %% ../nbs/02_train.ipynb #d61ffd22
 def _job()->PartialState:
     "accelerate's state of this job, started as Trainer starts it (gloo on the CPU, Trainer's `ddp_timeout`)."
     return PartialState(cpu=not torch.cuda.is_available(), timeout=timedelta(seconds=TrainingArguments.ddp_timeout))
@@ -223,6 +225,7 @@ def from_main(value):
     got = [value]; _job(); broadcast_object_list(got, from_process=0)
     return got[0]
 
+# %% ../nbs/02_train.ipynb #77e913be
 def least(x:float|None, # this process's figure (its free GPU memory), or None
          )->float|None:
     "The smallest `x` of all processes of the job (None where none has one), so that they all choose alike."
@@ -235,6 +238,7 @@ def _portable(e:Exception)->Exception:
     try: return pickle.loads(pickle.dumps(e))
     except Exception: return RuntimeError(f"{type(e).__name__}: {e}")
 
+# %% ../nbs/02_train.ipynb #d0e29005
 def on_main(fn:callable, # the main process's work: hold the folder, decide, write the run's files
            ):
     "`fn()` run by the main process while the others wait; its result returned, or its error raised, in every process."
