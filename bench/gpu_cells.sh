@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 source bench/gpu_env.sh || exit 1
 out=${OUT:-/tmp/out}; mkdir -p "$out"
 [ $# -gt 0 ] || set -- --cells all --keep-going --timeout 240 nbs/*.ipynb
-python3 bench/run_gpu_cells.py "$@" 2>&1 | tee "$out/gpu_cells.log"
+{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader; grep -m1 'model name' /proc/cpuinfo; echo "cores: $(nproc)"; } > "$out/gpu_cells.log"  # the card and host first
+python3 bench/run_gpu_cells.py "$@" 2>&1 | tee -a "$out/gpu_cells.log"
