@@ -102,7 +102,8 @@ def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict, profile
     import torch
     from transformers import TrainerCallback
     from riscm_paper.config import Preset
-    from riscm_paper.train import RiscmTrainer, from_main, on_main, train
+    from riscm_paper.runfolder import main_process
+    from riscm_paper.train import RiscmTrainer, from_main, on_main, train, world_size
 
     shapes, step_of = [], RiscmTrainer.training_step  # each micro-batch's padded length, in the training process
     def training_step(self, model, inputs, *a, **k):
@@ -132,17 +133,16 @@ def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict, profile
                 print(self.prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=12), flush=True)  # where the host's time goes
                 self.prof = None
     data, base = on_main(lambda: inputs(work, tiny=row == 'demo', lengths=lengths))  # made by the main process, once
-    rank = int(os.environ.get('RANK', 0))
     total = warmup + steps + (profiled if cuda else 0)
     every = overrides.pop('logging_steps', Preset.load(row).logging_steps)  # the preset's own, unless --set logging_steps=1 asks for every loss
     preset = Preset.load(row, model=str(base), max_steps=total, save_steps=-(-total // every) * every, logging_steps=every, report_to='none', **overrides)
     if cuda: torch.cuda.reset_peak_memory_stats()
     timer = StepTimer()
     out = work/f'run-{row}-{from_main(time.time_ns())}'  # one run folder for all processes, as a user's torchrun job
-    train(preset, data, out, callbacks=[timer], verbose=rank == 0)
+    try: train(preset, data, out, callbacks=[timer], verbose=main_process())
+    finally: RiscmTrainer.training_step = step_of  # the next row (or a failed one) trains unwrapped
     ran = json.loads((out/'train_summary.json').read_text())  # what ran: the CUDA graphs may have fallen back
-    world = int(os.environ.get('WORLD_SIZE', 1))
-    RiscmTrainer.training_step = step_of
+    world = world_size()
     end = timer.marks[warmup + steps]
     step_s = (end - timer.marks.get(warmup, timer.marks['begin'])) / steps  # the mean over the timed steps: stalls count, as in a run
     first = {}  # each padded length's first micro-batch, and the optimiser step it was in
@@ -154,7 +154,7 @@ def train_row(row:str, work:Path, steps:int, warmup:int, overrides:dict, profile
     window = dict(whole_window_s=end - timer.marks['begin'], whole_window_throughput=preset.effective_batch * world * (warmup + steps) / (end - timer.marks['begin']),
                   buckets=sorted(first), bucket_first_step=[first[n] for n in sorted(first)], bucket_share={n: round(shapes.count(n) / len(shapes), 4) for n in sorted(first)},
                   held_gib_end=timer.held, lengths=str(lengths) if lengths else None, **steady)
-    losses = [h['loss'] for h in json.loads((out/'trainer_state.json').read_text())['log_history'] if 'loss' in h] if rank == 0 else []
+    losses = [h['loss'] for h in json.loads((out/'trainer_state.json').read_text())['log_history'] if 'loss' in h] if main_process() else []
     return dict(kind='train', micro_batch=preset.batch_size, grad_accum=preset.grad_accum, gpus=world,
                 samples_per_step=preset.effective_batch * world, step_s=step_s, throughput=preset.effective_batch * world / step_s,
                 peak_gib=torch.cuda.max_memory_allocated() / 2**30 if cuda else 0.0, logging_steps=every,
@@ -247,13 +247,14 @@ def main():
     if unknown := [r for r in a.rows if r != 'captioning' and r not in PRESETS]:  # before any row runs, not after the first
         ap.error(f"unknown row(s) {unknown}: a preset name ({', '.join(sorted(PRESETS))}) or captioning")
     import riscm_paper.train
+    from riscm_paper.runfolder import main_process
     riscm_paper.train.DDP_GRAPHS = riscm_paper.train.DDP_GRAPHS or a.ddp_graphs
     work = Path(a.work or riscm_paper.train.from_main(tempfile.mkdtemp()))  # the main process's, in every process
     for row in a.rows:
         res = (caption_row(work, a.captions, a.caption_batch, a.caption_workers, a.caption_compile, a.caption_static, a.caption_tokens,
                            a.logit_scale, a.caption_decode)
                if row == 'captioning' else train_row(row, work, a.steps, a.warmup, parse_overrides(a.set), a.profiled, a.lengths))
-        if int(os.environ.get('RANK', 0)) == 0:
+        if main_process():
             opts = [f'{k}' for k, on in (('compiled', a.caption_compile), ('static', a.caption_static)) if on]
             opts += [f'{k}={v}' for k, v, d in (('tokens', a.caption_tokens, 32), ('logit_scale', a.logit_scale, 1.0), ('decode', a.caption_decode, 'nucleus')) if v != d]
             train_opts = a.set + (['ddp_graphs'] if a.ddp_graphs else []) + (['real_lengths'] if a.lengths else [])
