@@ -445,5 +445,6 @@ def make_audit(manifest:str|Path|dict, # reproduce manifest.json (or its content
     lines = audit_claims(m, pv, load_runs(m), inputs=got)
     lines = (supersede(lines, extra) if m['preset'] == 'paper' else lines) + [c if m['preset'] == 'paper' else {**c, 'section': 'demo'} for c in extra]
     notes = [c['evidence'] for c in lines if c['evidence'].startswith('NOT CHECKED')]
-    notes += [f"Not counted, not claims: {'; '.join(f'{k} ({why})' for k, why in non_claims(pv).items())}."] if non_claims(pv) else []
+    skip = non_claims(pv)
+    notes += [f"Not counted, not claims: {'; '.join(f'{k} ({why})' for k, why in skip.items())}."] if skip else []
     return write_audit(lines, out_dir, preset_label(m['preset']), notes, read_of(got))

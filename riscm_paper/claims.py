@@ -210,7 +210,8 @@ BENCH = 'bench/results.jsonl'  # the benchmark's lines, in the repository
 def bench_rows(path:str|Path|None=None, # a results.jsonl; None: the repository's bench/results.jsonl
               ) -> list|None:
     "Every line of the benchmark's results, or None where there is no such file (e.g. an installed wheel)."
-    p = Path(path) if path is not None else (repo_root()/BENCH if repo_root() else None)
+    root = repo_root()
+    p = Path(path) if path is not None else (root/BENCH if root else None)
     if p is None or not p.is_file(): return None
     rows = []
     for i, l in enumerate(p.read_text().splitlines(), 1):
@@ -299,7 +300,8 @@ def reading(claims:list, # audit lines
             read:dict, # SOURCES entry -> where it was found (words), or None when not found
            ) -> str:
     "What the audit read besides the run, and for what it did not find, the findings that rest on it."
-    ids = {s: [c['id'] for c in number_findings(claims) if c.get('needs') == s and 'id' in c] for s in SOURCES}
+    numbered = number_findings(claims)
+    ids = {s: [c['id'] for c in numbered if c.get('needs') == s and 'id' in c] for s in SOURCES}
     part = lambda s: (f"{s}: found ({read[s]})" if read.get(s) else f"{s}: not found, so " +
                       (f"{_ids(ids[s])} (resting on it) cannot be checked here" if ids[s] else 'no finding rests on it'))
     return 'Read here: ' + '; '.join(part(s) for s in SOURCES if s in read) + '.'
@@ -333,7 +335,7 @@ def write_audit(claims:list, # audit lines from `claim`
                        "works, and say nothing about the paper's claims.", '', *_table(demo)]
     md, js = out/'audit.md', out/'audit.json'
     md.write_text('\n'.join(lines) + '\n')
-    js.write_text(json.dumps(dict(label=label, read=read, counts=verdict_counts(claims), findings=finding_counts(claims), finding_ids=ids,
+    js.write_text(json.dumps(dict(label=label, read=read, counts=verdict_counts(claims), findings={v: len(i) for v, i in ids.items()}, finding_ids=ids,
                                   claims=claims), indent=1))
     return [md, js]
 
@@ -359,5 +361,5 @@ def uncovered(claims:list, # audit lines
               pv:dict, # paper values
              ) -> list:
     "Keys of the paper values that no audit line checks, the non-claims left out."
-    seen = {k for c in claims for k in c.get('keys', [])}
-    return [k for k in pv if k not in seen and k not in non_claims(pv)]
+    seen, skip = {k for c in claims for k in c.get('keys', [])}, non_claims(pv)
+    return [k for k in pv if k not in seen and k not in skip]

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re, shlex
 
 # %% auto #0
-__all__ = ['LITERAL_ROWS', 'GB_PER_GIB', 'paper_preset', 'bench_call', 'step_flops', 'rank_pairs', 'check_rank_cost',
-           'session_seconds', 'run_times', 'literal_hours', 'time_spread', 'check_time', 'r16_rows', 'check_memory',
-           'check_full_ft_cost', 'cost_claims']
+__all__ = ['LITERAL_ROWS', 'GB_PER_GIB', 'paper_preset', 'bench_call', 'step_flops', 'train_rows', 'rank_pairs',
+           'check_rank_cost', 'session_seconds', 'run_times', 'literal_hours', 'time_spread', 'check_time', 'r16_rows',
+           'check_memory', 'check_full_ft_cost', 'cost_claims']
 
 # %% ../nbs/05_cost.ipynb #7c1abbde
 import pandas as pd
@@ -46,13 +46,18 @@ def step_flops(base:int, # frozen parameters
     return (4 + extra) * base + (6 + extra) * lora
 
 # %% ../nbs/05_cost.ipynb #b0fe2f2b
+def train_rows(bench:list|None, # `bench_rows`
+              ) -> list:
+    "The benchmark's one-GPU training rows."
+    return [r for r in bench or [] if r.get('kind') == 'train' and r.get('gpus') == 1]
+
 def rank_pairs(bench:list|None, # `bench_rows`
                literal:bool|None=None, # True: only the recipe as printed; False: only the others; None: all
               ) -> list:
     "(r=8, r=16) one-GPU training rows of one recipe (the row's name, overrides included) and one call (`bench_call`)."
     by = {}
-    for r in bench or []:
-        if r.get('kind') != 'train' or r.get('gpus') != 1 or not re.match(r'paper-r(8|16)\b', r.get('row', '')): continue
+    for r in train_rows(bench):
+        if not re.match(r'paper-r(8|16)\b', r.get('row', '')): continue
         key = (bench_call(r), re.sub(r'^paper-r(8|16)', 'paper-r*', r['row']), r.get('micro_batch'), r.get('grad_accum'))
         by.setdefault(key, {})['r16' if r['row'].startswith('paper-r16') else 'r8'] = r
     pairs = [(d['r8'], d['r16']) for d in by.values() if len(d) == 2]
@@ -128,7 +133,7 @@ def literal_hours(bench:list|None, # `bench_rows`
                   samples:int, # samples one rank of the paper's recipe trains
                  ) -> pd.DataFrame|None:
     "Hours one rank of the recipe as printed takes at each one-GPU measurement of it (its repeats), fastest first; None without any."
-    rows = [r for r in bench or [] if r.get('kind') == 'train' and r.get('gpus') == 1 and r['row'] in LITERAL_ROWS]
+    rows = [r for r in train_rows(bench) if r['row'] in LITERAL_ROWS]
     if not rows: return None
     return pd.DataFrame([dict(row=r['row'], card=r['card'], commit=r['commit'], date=r.get('date'), samples_per_s=round(r['throughput'], 2),
                               hours=round(samples / r['throughput'] / 3600, 2)) for r in rows]).sort_values('hours', ignore_index=True)
@@ -210,7 +215,7 @@ def r16_rows(bench:list|None, # `bench_rows`
              batch:int|tuple, # micro-batch (or else micro x accumulation) wanted, or (micro, accumulation)
             ) -> list:
     "The benchmark's one-GPU rows of the recipe as printed at r=16 at `batch`."
-    rows = [r for r in bench or [] if r.get('kind') == 'train' and r.get('gpus') == 1 and str(r.get('row', '')).startswith('paper-r16-literal')]
+    rows = [r for r in train_rows(bench) if str(r.get('row', '')).startswith('paper-r16-literal')]
     if isinstance(batch, tuple): return [r for r in rows if (r.get('micro_batch'), r.get('grad_accum')) == batch]
     return [r for r in rows if r.get('micro_batch') == batch] or [r for r in rows if r.get('micro_batch', 0) * r.get('grad_accum', 1) == batch]
 

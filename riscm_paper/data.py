@@ -39,7 +39,8 @@ def find_shared(*parts:str, # a path under `shared/`, e.g. 'data', 'riscm'
                 start:str|Path|None=None, # folder to search upward from; None: the working directory, then the repository
                ) -> Path|None:
     "`shared/<parts>` beside the nearest folder above `start` that has it; every finder of shared material searches here."
-    starts = [Path(start)] if start else [Path.cwd(), *([repo_root()] if repo_root() else [])]
+    root = repo_root()
+    starts = [Path(start)] if start else [Path.cwd(), *([root] if root else [])]
     here = [p for s in starts for p in (s.resolve(), *s.resolve().parents)]
     return next((p/'shared'/Path(*parts) for p in here if (p/'shared'/Path(*parts)).exists()), None)
 

@@ -34,7 +34,7 @@ from .studies import COMPARISONS, STAT_NAMES, eval_dir, loss_spread, loss_spread
 from .train import checkpoint_plan, last_checkpoint, train, train_bytes
 
 # %% ../nbs/08_pipeline.ipynb #80ec4bcb
-from .ranks import choose_run, decoder_layers, rank_candidates, rank_study_claims, write_rank_study
+from .ranks import check_ranks, choose_run, decoder_layers, rank_candidates, rank_study_claims, write_rank_study
 
 # %% ../nbs/08_pipeline.ipynb #00c99eae
 def train_stage(preset:Preset, # the rank's preset
@@ -294,7 +294,7 @@ def reproduce(preset:str='demo', # "demo" (synthetic data, tiny model, CPU) or "
     "Run the paper end to end (data, baseline, r=8, r=16, evaluation, figures, audit, gallery, studies); returns the manifest."
     if rank_study is not None and metrics != 'all':
         raise ValueError("--rank_study needs --metrics all: its table resamples per-image CIDEr, which needs the COCO scorers (Java)")
-    if rank_study is not None: rank_candidates(PRESETS['paper-r8'], rank_study)  # bad ranks are refused before the machine is checked (Java, the data)
+    if rank_study is not None: check_ranks(rank_study)  # bad ranks are refused before the machine is checked (Java, the data)
     out, data, model = reproduce_inputs(preset, out, data, model, figures, metrics)  # nothing is written before they pass
     fast_study = preset == 'demo' if fast_study is None else fast_study
     kept = kept_studies(out)  # a study the folder has is kept, named or not

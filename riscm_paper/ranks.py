@@ -8,7 +8,7 @@ import functools, inspect, json, math
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['RANKS', 'RANK_COMMAND', 'PAPER_SPLIT', 'decoder_layers', 'rank_candidates', 'full_size', 'param_table',
+__all__ = ['RANKS', 'RANK_COMMAND', 'PAPER_SPLIT', 'check_ranks', 'decoder_layers', 'rank_candidates', 'full_size', 'param_table',
            'adapter_params', 'val_scores', 'choose', 'rank_table', 'rank_frame', 'rank_figure', 'choose_run',
            'write_rank_study', 'rank_study_claims', 'bench_row', 'study_estimate', 'estimate_markdown']
 
@@ -29,6 +29,13 @@ from .studies import STAT_METRICS, STAT_NAMES, corpus_scores, eval_dir, resample
 # %% ../nbs/07a_ranks.ipynb #6930c215
 RANKS = (4, 8, 16, 32)  # the ranks the README's rank study trains (beside the FUSIONS, at r=8)
 
+def check_ranks(ranks:list, # LoRA ranks a rank study is asked to train
+               )->list:
+    "`ranks` as a list, or a ValueError unless they are distinct positive integers (`reproduce` asks before it checks the machine)."
+    if not ranks or len(set(ranks)) < len(ranks) or any(isinstance(r, bool) or not isinstance(r, int) or r < 1 for r in ranks):
+        raise ValueError(f"rank_study={list(ranks or [])}: give distinct positive ranks, e.g. --rank_study 4 8 16 32")
+    return list(ranks)
+
 def decoder_layers(preset:str, # reproduce's preset: 'demo' or 'paper'
                    model:str|Path, # the base checkpoint: a folder is read; a hub id is PaliGemma-3B
                   )->int:
@@ -37,14 +44,13 @@ def decoder_layers(preset:str, # reproduce's preset: 'demo' or 'paper'
     if (Path(model)/'config.json').is_file(): return PaliGemmaConfig.from_pretrained(model).text_config.num_hidden_layers
     return paligemma_3b_config().text_config.num_hidden_layers
 
+# %% ../nbs/07a_ranks.ipynb #c7b38668
 def rank_candidates(first:Preset, # the study's recipe: reproduce's r=8 preset
                     ranks:list, # LoRA ranks to train, e.g. [4, 8, 16, 32]
                     n_layers:int=GEMMA_LAYERS, # Gemma decoder layers of the base model (`decoder_layers`)
                    )->dict:
     "The study's runs, folder -> (preset, name): each rank, then each fusion at r=8, all on paper+val (`val_variant`)."
-    if not ranks or len(set(ranks)) < len(ranks) or any(isinstance(r, bool) or not isinstance(r, int) or r < 1 for r in ranks):
-        raise ValueError(f"rank_study={list(ranks or [])}: give distinct positive ranks, e.g. --rank_study 4 8 16 32")
-    stem, base = first.name.removesuffix('-r8'), first.replace(r=8, rank_pattern={})
+    ranks, stem, base = check_ranks(ranks), first.name.removesuffix('-r8'), first.replace(r=8, rank_pattern={})
     runs = {f'val-r{r}': (val_variant(base.replace(name=f'{stem}-r{r}', r=r)), f'r={r}') for r in ranks}
     return runs | {f'val-fusion-{k}': (val_variant(base.replace(name=f'{stem}-fusion-{k}', rank_pattern=fusion_pattern(k, n_layers))), f'fusion-{k}')
                    for k in FUSIONS}

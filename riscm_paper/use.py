@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_use.ipynb #f099e5d5
 from __future__ import annotations
-import base64, contextlib, csv, glob, hashlib, html, io, json, os, shutil, subprocess, sys, tempfile, time, urllib.request, warnings
+import contextlib, csv, glob, io, json, os, shutil, sys, tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -12,14 +12,9 @@ from pathlib import Path
 __all__ = ['CARD_METRICS', 'PAPER', 'find_images', 'write_records', 'caption_images', 'model_card', 'export_bytes', 'export_run']
 
 # %% ../nbs/06_use.ipynb #24037e2e
-import numpy as np
 import pandas as pd
 from huggingface_hub import EvalResult, HfApi, ModelCard, ModelCardData, constants, get_token
 from PIL import Image
-from PIL.PngImagePlugin import PngInfo
-from pycocoevalcap.bleu.bleu import Bleu
-from pycocoevalcap.cider.cider import Cider
-from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 from tqdm.auto import tqdm
 
 from .config import Preset, env_info
