@@ -13,7 +13,7 @@
 It exits with status 1 when a check fails or its rows are missing. `--tiny` (prepare, caption) uses the tiny twin: a
 CPU check of this script's plumbing, which measures nothing.
 """
-import argparse, json, sys
+import argparse, sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -46,7 +46,8 @@ def latest(rows:list, name:str, gpus:int) -> dict|None:
 
 def report(commit:str, work:Path) -> bool:
     "Print the comparisons for `commit`'s rows; whether every check that has its rows passed and none is missing."
-    rows = [r for r in map(json.loads, RESULTS.read_text().splitlines()) if r['commit'] == commit]
+    from riscm_paper.claims import bench_rows
+    rows = [r for r in bench_rows(RESULTS) or [] if r['commit'] == commit]  # blank lines skipped, a bad line named
     cards = sorted({r['card'] for r in rows})
     print(f"commit {commit}: {len(rows)} rows, card(s) {cards}")
     ok, ref = True, latest(rows, *LOSS_REF)

@@ -88,8 +88,8 @@ def run_notebook(path:Path, which:str, slow:bool, keep_going:bool, report:Path|N
             done['failed'].append((i, f'{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ""}'[:300]))
             if not keep_going or isinstance(e, KeyboardInterrupt): break
         finally:
-            done['cells'] += 1; done['times'].append((i, time.time() - t0)); done['current'] = None
-            print(f'--- {path.name} cell {i}: {time.time() - t0:.1f} s', flush=True)
+            dt = time.time() - t0; done['cells'] += 1; done['times'].append((i, dt)); done['current'] = None
+            print(f'--- {path.name} cell {i}: {dt:.1f} s', flush=True)
             if report: report.write_text(json.dumps(done))
     return 1 if done['failed'] else 0
 
