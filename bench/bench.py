@@ -3,7 +3,7 @@
 A training row is any preset of `riscm_paper.config.PRESETS` by name: `paper-r8`, `paper-r16`, their `-literal`
 recipes, `fast`, and the adapter-fusion presets `paper-fusion-mlp` and `paper-fusion-depth` (r=8 with part of the
 adapters at r=4, `07a_ranks`), whose rows give the rank study's estimate of its time (`ranks.study_estimate`;
-bench/rows/fusion.txt). A rank without a preset of its own is a row with `--set r=R` (recorded as `paper-r8 [r=R]`).
+bench/rows/study.txt, every run of the rank study and its baseline in one call). A rank without a preset of its own is a row with `--set r=R` (recorded as `paper-r8 [r=R]`).
 
 Every row runs the project's own code at full size: the PaliGemma-3B-224 architecture (`paligemma_3b_config()`) with
 random weights (no real weights exist offline; a step's cost does not depend on the weights' values), a processor

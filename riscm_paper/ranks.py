@@ -8,9 +8,9 @@ import functools, inspect, json, math
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['RANKS', 'RANK_COMMAND', 'PAPER_SPLIT', 'check_ranks', 'decoder_layers', 'rank_candidates', 'full_size', 'param_table',
-           'adapter_params', 'val_scores', 'choose', 'rank_table', 'rank_frame', 'rank_figure', 'choose_run',
-           'write_rank_study', 'rank_study_claims', 'bench_row', 'study_estimate', 'estimate_markdown']
+__all__ = ['RANKS', 'RANK_COMMAND', 'PAPER_SPLIT', 'STUDY_CARD', 'check_ranks', 'decoder_layers', 'rank_candidates', 'full_size',
+           'param_table', 'adapter_params', 'val_scores', 'choose', 'rank_table', 'rank_frame', 'rank_figure',
+           'choose_run', 'write_rank_study', 'rank_study_claims', 'bench_row', 'study_estimate', 'estimate_markdown']
 
 # %% ../nbs/07a_ranks.ipynb #987abef2
 import numpy as np
@@ -238,6 +238,7 @@ def rank_study_claims(study:str|Path|dict, # rank_study.json written by `write_r
 
 # %% ../nbs/07a_ranks.ipynb #53a0409d
 PAPER_SPLIT = dict(train=33_836, val=1_781, test=8_904)  # images of paper+val on RISC(M) (the real ids, seed 42, 5 % validation)
+STUDY_CARD = 'NVIDIA H100 80GB HBM3'  # the card of the one call that measured every run of the study, the baseline beside them (bench/rows/study.txt)
 
 def bench_row(bench:list|None, # `bench_rows()`
               row:str, # a row's name, as bench.py records it (e.g. 'paper-r8 [r=4]')
@@ -249,7 +250,7 @@ def bench_row(bench:list|None, # `bench_rows()`
 # %% ../nbs/07a_ranks.ipynb #d105a7a1
 def study_estimate(bench:list|None, # `bench_rows()`: the benchmark's lines (None: not a clone of the repository)
                    ranks:tuple=RANKS, # the study's ranks (the FUSIONS are always in it)
-                   card:str='NVIDIA H200', # the card the rows were measured on
+                   card:str=STUDY_CARD, # the card the rows were measured on
                    a100:tuple=(1/3, 1/2), # an A100's throughput as a share of `card`'s: the README's assumption, not a measurement
                    split:dict=PAPER_SPLIT, # images per part
                   )->pd.DataFrame:
@@ -286,4 +287,4 @@ def estimate_markdown(bench:list|None, # `bench_rows()`
         if col.endswith(' h'): return f'{v:.2f}'
         return f'{v:,}' if isinstance(v, (int, np.integer)) else v
     t = study_estimate(bench, **kw)
-    return pd.DataFrame({c: [fmt(c, v) for v in t[c]] for c in t.columns}, index=t.index).to_markdown()
+    return pd.DataFrame({c: [fmt(c, v) for v in t[c]] for c in t.columns}, index=t.index).to_markdown(disable_numparse=True)  # '0.30' stays as written
