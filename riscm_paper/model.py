@@ -367,12 +367,12 @@ def compile_layers(model:torch.nn.Module, # a model, e.g. from `add_lora`
 
 # %% ../nbs/01_model.ipynb #fe1f802d
 def free_memory()->int:
-    "Drop torch.compile's code and CUDA graphs (of models gone), collect garbage, empty CUDA's cache; returns the bytes CUDA's allocator gave back."
-    held = torch.cuda.memory_reserved() if torch.cuda.is_available() else 0
+    "Drop torch.compile's code and CUDA graphs (of models gone); on a GPU collect garbage and empty CUDA's cache; returns the bytes CUDA's allocator gave back."
     torch._dynamo.reset()  # compiled code, guards and CUDA-graph trees: they keep finished models' tensors alive
-    gc.collect()
-    if torch.cuda.is_available(): torch.cuda.empty_cache()
-    return held - (torch.cuda.memory_reserved() if torch.cuda.is_available() else 0)
+    if not torch.cuda.is_available(): return 0  # no cache to give back: Python frees the rest as it always does
+    held = torch.cuda.memory_reserved()
+    gc.collect(); torch.cuda.empty_cache()
+    return held - torch.cuda.memory_reserved()
 
 # %% ../nbs/01_model.ipynb #0a9829d0
 def fake_caption_batch(config:PaliGemmaConfig, # model configuration (for image size, image token, vocab)

@@ -16,7 +16,6 @@ __all__ = ['ADDED_STUDIES', 'GALLERY_VS_TABLE3', 'train_stage', 'eval_stage', 'k
 
 # %% ../nbs/08_pipeline.ipynb #76b89b43
 import numpy as np, pandas as pd
-from accelerate.utils.memory import clear_device_cache
 from tqdm.auto import tqdm
 
 from .artefacts import (RUN_NAMES, load_manifest, preset_label, read_md_table, save_figure, save_table, train_runtime,
@@ -27,7 +26,7 @@ from .demo import make_demo_riscm
 from .evaluation import evaluate_run
 from .figures import make_figures
 from .gallery import page_sha256, screenshot_source, write_gallery
-from .model import make_tiny_checkpoint
+from .model import free_memory, make_tiny_checkpoint
 from .runfolder import check_drive, check_model, check_space, hold_folder
 from .scoring import check_scorers, family_of
 from .studies import COMPARISONS, STAT_NAMES, eval_dir, loss_spread, loss_spread_figure, no_gain_claim, write_studies
@@ -336,7 +335,7 @@ def _run_stages(preset, out, data, model, figures, decode, limit, n_images, deco
     stages += rank_stages(ranked, runs, data, decode, limit, metrics)
     for name, stage in tqdm(stages, desc='reproduce'):
         print(f'--- {name}'); stage()
-        clear_device_cache(garbage_collection=True)  # the stage's model is gone: the next stage sizes its batches on a card as a fresh process finds it
+        free_memory()  # the stage's model is gone: the next stage sizes its batches on a card as a fresh process finds it
     main_runs = {'base': runs['base'], 'r8': runs[next(k for k in presets if k.startswith('r8') and k not in studied)], 'r16': runs[next(k for k in presets if k.startswith('r16'))]}
     manifest = write_manifest(out, preset, data, model, main_runs, split='test', decode=decode)
     extra, coco = [], metrics == 'all'
