@@ -25,7 +25,7 @@ from .data import load_riscm, split_riscm
 POSITIVE = ('epochs', 'batch_size', 'grad_accum', 'lr', 'save_steps', 'logging_steps', 'save_total_limit', 'eval_steps',
             'max_new_tokens', 'num_beams')  # Preset fields that must be > 0
 DRIVE_SAVE_MINUTES = 15  # save_minutes=None on Google Drive: a lost session costs at most this much training
-SELECT_METRICS = ('cider', 'paper_bleu_4', 'paper_meteor')  # validation metrics a rank study may choose by (07_studies' bootstrap resamples them)
+SELECT_METRICS = ('paper_bleu_4', 'paper_meteor', 'cider')  # validation metrics a rank study may choose by: the ones 07_studies' bootstrap resamples (its STAT_METRICS)
 
 def check_preset(p, # a Preset being made
                 ) -> None:

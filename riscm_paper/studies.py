@@ -26,6 +26,7 @@ from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
 from .artefacts import log_history, read_json, save_figure, save_table
 from .claims import AGREES, CANNOT, DISAGREES, claim
+from .config import SELECT_METRICS
 from .data import load_riscm, round_half_up, split_riscm
 from .evaluation import DECODES
 from .scoring import COCO_METRICS, PAPER_METRICS, check_captions, ngram_counts, paper_meteor, tokenize_13a
@@ -85,7 +86,7 @@ def cider_per_image(predictions:list, # normalised predictions, one per image
     return np.asarray(Cider().compute_score(gts, res)[1], dtype=float)
 
 # %% ../nbs/07_studies.ipynb #d14d4fd6
-STAT_METRICS = ('paper_bleu_4', 'paper_meteor', 'cider')  # the metrics the bootstrap resamples
+STAT_METRICS = SELECT_METRICS  # the metrics the bootstrap resamples: the ones a rank study may choose by (00_config)
 STAT_NAMES = {'paper_bleu_4': 'BLEU-4 (paper)', 'paper_meteor': 'METEOR (paper)', 'cider': 'CIDEr (COCO)',
               'sent_bleu_4': 'sentence BLEU-4'}  # how tables name them
 
